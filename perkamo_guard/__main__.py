@@ -1,0 +1,5 @@
+"""Entry point for ``python -m perkamo_guard``."""
+
+from perkamo_guard.cli import main
+
+main()

@@ -1,0 +1,287 @@
+"""Key rules PG101-PG104: server keys that leak or reach the browser."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from perkamo_guard.checks import Context, Family
+from perkamo_guard.envnames import (
+    PUBLIC_PERKAMO_NAME,
+    has_public_prefix,
+    names_secret_key,
+)
+from perkamo_guard.keys import B64_TRIGGERS, KeyMatch, find_encoded_keys, find_keys, mask
+from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
+
+#: A key prefix that ends a literal: the key may continue in the next piece.
+_SPLIT_HINT = re.compile(r"""sk_(?:live|test)_["'`]""")
+#: ``process.env.NAME``, ``process.env["NAME"]``, ``import.meta.env.NAME``.
+_ENV_READ = re.compile(
+    r"""(?:process\.env|import\.meta\.env)\s*(?:\?\.|\.)\s*([A-Za-z_]\w*)"""
+    r"""|(?:process\.env|import\.meta\.env)\s*\[\s*["'`]([A-Za-z_]\w*)["'`]\s*\]"""
+)
+_ENV_DESTRUCTURE = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+_DESTRUCTURED_NAME = re.compile(r"(?:^|,)\s*([A-Za-z_]\w*)")
+_COMMENT_START = ("#", "//", "/*", "*", "<!--")
+_SOURCES_CONTENT = re.compile(r'"sourcesContent"\s*:\s*\[')
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    """Report the keys and key names of one file."""
+    if file.kind is Kind.ENV:
+        yield from _check_env(file, ctx)
+    elif file.kind is Kind.SOURCE_MAP:
+        yield from _check_source_map(file, ctx)
+    else:
+        yield from _check_literals(file, ctx)
+        if file.kind is not Kind.TEXT:
+            yield from _check_names(file, ctx)
+
+
+# -- keys in code, config, markup and bundles ---------------------------------
+
+
+def _check_literals(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    keys = [*find_keys(file.text), *find_encoded_keys(file.text)]
+    if _SPLIT_HINT.search(file.text):
+        keys.extend(split_keys(file, ctx))
+    for key in keys:
+        code = key_rule(file.zone, key.live)
+        if code:
+            yield ctx.finding(file, code, key.start, key.end,
+                              _key_message(code, key), [key.text])
+
+
+def key_rule(zone: Zone, live: bool) -> str | None:
+    """Which rule a key in a file of ``zone`` breaks, if any."""
+    if zone is Zone.BROWSER:
+        return "PG101"
+    return "PG103" if live else None
+
+
+def _key_message(code: str, key: KeyMatch, where: str = "") -> str:
+    kind = "live" if key.live else "test"
+    how = " (base64-encoded)" if key.encoded else ""
+    if code == "PG101":
+        return (f"Perkamo {kind} server key {mask(key.text)}{how} in browser code"
+                f"{where}; call Perkamo from your backend and rotate the key")
+    return (f"hardcoded live Perkamo server key {mask(key.text)}{how}{where}; read it "
+            "from the environment or a secrets manager and rotate the key")
+
+
+def split_keys(file: SourceFile, ctx: Context) -> Iterator[KeyMatch]:
+    """Find keys split over several literals (``"sk_live_" "…"``, ``+``).
+
+    Only here do we need a tree; the key is placed at its first piece.
+    """
+    for value, start in _folded_strings(file, ctx):
+        for key in find_keys(value):
+            if key.start == 0:
+                yield KeyMatch(start, start + len("sk_live_"), key.live, key.text)
+
+
+def _folded_strings(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]:
+    if file.kind is Kind.PYTHON:
+        yield from _python_folds(file, ctx)
+    elif file.kind in SCRIPT_KINDS:
+        from perkamo_guard.parse.javascript import parse_file
+
+        for module in parse_file(file.text, file.kind.value):
+            for string in module.strings():
+                if string.pieces > 1:
+                    yield string.value, string.start
+
+
+def _python_folds(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]:
+    from perkamo_guard.parse import python
+
+    try:
+        strings = list(python.ast_strings(file, python.parse_ast(file)))
+    except python.PythonSyntaxError:
+        try:
+            strings = list(python.cst_strings(file))
+        except Exception as exc:  # noqa: BLE001 - any parser failure is a file error
+            ctx.file_error(file, f"cannot parse Python ({type(exc).__name__}); "
+                           "keys split over several strings may be missed")
+            return
+    for string in strings:
+        if string.pieces > 1 and "sk_" in string.value:
+            # The first piece starts at the first key prefix inside the node.
+            offset = file.text.find("sk_", string.start, string.end)
+            if offset >= 0:
+                yield string.value[string.value.find("sk_"):], offset
+
+
+# -- key names: public prefixes and browser reads ----------------------------
+
+
+def _check_names(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    seen: set[int] = set()
+    for match in PUBLIC_PERKAMO_NAME.finditer(file.text):
+        if names_secret_key(match.group()) and not _in_comment(file, match.start()):
+            seen.add(match.start())
+            yield ctx.finding(file, "PG102", match.start(), match.end(),
+                              _public_name_message(match.group()))
+    if file.zone is not Zone.BROWSER or file.kind not in SCRIPT_KINDS | {Kind.HTML}:
+        return
+    for start, name in _env_reads(file.text):
+        if start not in seen and names_secret_key(name) and not _in_comment(file, start):
+            yield ctx.finding(
+                file, "PG102", start, start + len(name),
+                f"browser code reads the server key variable {name}; the bundler "
+                "inlines it or it is empty, so call your backend instead",
+            )
+
+
+def _env_reads(text: str) -> Iterator[tuple[int, str]]:
+    for match in _ENV_READ.finditer(text):
+        group = 1 if match.group(1) else 2
+        yield match.start(group), match.group(group)
+    for match in _ENV_DESTRUCTURE.finditer(text):
+        for name in _DESTRUCTURED_NAME.finditer(match.group(1)):
+            yield match.start(1) + name.start(1), name.group(1)
+
+
+def _public_name_message(name: str) -> str:
+    return (f"{name} puts the Perkamo server key under a public prefix that the "
+            "bundler ships to every browser; keep it server-only without the prefix")
+
+
+def _in_comment(file: SourceFile, offset: int) -> bool:
+    line, _ = file.lines.position(offset)
+    start, _ = file.lines.line_span(line)
+    return file.text[start:offset].lstrip().startswith(_COMMENT_START)
+
+
+# -- env files -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One ``NAME=value`` line of an env file, with the name's offset."""
+
+    name: str
+    value: str
+    name_start: int
+    line_end: int
+
+
+def env_entries(file: SourceFile) -> Iterator[EnvEntry]:
+    """Parse an env file with python-dotenv's parser, keeping name offsets."""
+    from dotenv.parser import parse_stream
+
+    for binding in parse_stream(io.StringIO(file.text)):
+        if binding.error or binding.key is None:
+            continue
+        line = binding.original.line
+        if line > len(file.lines.starts):
+            continue
+        line_start, _ = file.lines.line_span(line)
+        column = binding.original.string.find(binding.key)
+        start = line_start + max(column, 0)
+        yield EnvEntry(binding.key, binding.value or "", start,
+                       line_start + len(binding.original.string))
+
+
+def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    committed = file.is_example_env or ctx.is_committed(file.path)
+    covered: list[tuple[int, int]] = []
+    for entry in env_entries(file):
+        covered.append((entry.name_start, entry.line_end))
+        keys = list(find_keys(entry.value))
+        end = entry.name_start + len(entry.name)
+        if has_public_prefix(entry.name) and (names_secret_key(entry.name) or keys):
+            yield ctx.finding(file, "PG102", entry.name_start, end,
+                              _public_name_message(entry.name), [k.text for k in keys])
+        live = [k for k in keys if k.live]
+        if live and committed:
+            yield ctx.finding(file, "PG104", entry.name_start, end,
+                              _env_message(file, live[0]), [k.text for k in keys])
+    if committed:
+        for key in find_keys(file.text):
+            if key.live and not any(a <= key.start < b for a, b in covered):
+                yield ctx.finding(file, "PG104", key.start, key.end,
+                                  _env_message(file, key), [key.text])
+
+
+def _env_message(file: SourceFile, key: KeyMatch) -> str:
+    where = "an example env file" if file.is_example_env else "an env file git would commit"
+    return (f"live Perkamo server key {mask(key.text)} in {where}; add the file to "
+            ".gitignore or use a placeholder, and rotate the key")
+
+
+# -- source maps -------------------------------------------------------------------
+
+
+def _check_source_map(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    """Scan a source map as text; name the original source and line."""
+    contents = _sources_content_spans(file.text)
+    sources = _sources(file.text)
+    for key in find_keys(file.text):
+        code = key_rule(file.zone, key.live)
+        if code is None:
+            continue
+        where = _original_position(file.text, contents, sources, key.start)
+        yield ctx.finding(file, code, key.start, key.end,
+                          _key_message(code, key, where), [key.text])
+    for match in PUBLIC_PERKAMO_NAME.finditer(file.text):
+        if names_secret_key(match.group()):
+            where = _original_position(file.text, contents, sources, match.start())
+            yield ctx.finding(file, "PG102", match.start(), match.end(),
+                              _public_name_message(match.group()) + where)
+
+
+def _sources_content_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of each ``sourcesContent`` string, in order."""
+    head = _SOURCES_CONTENT.search(text)
+    if head is None:
+        return []
+    spans = []
+    position = head.end()
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if text.startswith("null", position):
+            spans.append((position, position))
+            position += 4
+            continue
+        match = _JSON_STRING.match(text, position)
+        if match is None:
+            return spans
+        spans.append((match.start(), match.end()))
+        position = match.end()
+
+
+def _sources(text: str) -> list[str]:
+    head = re.search(r'"sources"\s*:\s*(?=\[)', text)
+    if head is None:
+        return []
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, head.end())
+    except ValueError:
+        return []
+    return [s if isinstance(s, str) else "?" for s in value] if isinstance(value, list) else []
+
+
+def _original_position(text: str, contents: list[tuple[int, int]],
+                       sources: list[str], offset: int) -> str:
+    for index, (start, end) in enumerate(contents):
+        if start <= offset < end:
+            name = sources[index] if index < len(sources) else f"source #{index + 1}"
+            line = text.count("\\n", start, offset) + 1
+            return f" (original source {name} line {line})"
+    return ""
+
+
+FAMILY = Family(
+    name="keys",
+    codes=frozenset({"PG101", "PG102", "PG103", "PG104"}),
+    kinds=None,
+    triggers=(b"sk_live_", b"sk_test_", *B64_TRIGGERS, b"PERKAMO"),
+    check=check,
+)

@@ -1,0 +1,40 @@
+"""Environment variable names: public prefixes and Perkamo secret-key names."""
+
+from __future__ import annotations
+
+import re
+
+#: Prefixes that bundlers inline into browser or mobile code.
+PUBLIC_PREFIXES = (
+    "NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_",
+    "NUXT_ENV_", "GATSBY_", "PUBLIC_", "VUE_APP_", "STORYBOOK_",
+    "SNOWPACK_PUBLIC_", "NG_APP_", "RAZZLE_", "ASTRO_PUBLIC_", "PLASMO_PUBLIC_",
+)
+
+_SECRET_WORDS = frozenset({"SECRET", "PRIVATE", "SERVER", "SK", "ADMIN"})
+_PUBLIC_WORDS = frozenset({"PUBLISHABLE", "PK", "PUBLIC", "CLIENT", "BROWSER"})
+
+#: A public-prefixed name that mentions Perkamo, anywhere in a text.
+PUBLIC_PERKAMO_NAME = re.compile(
+    r"(?<![A-Za-z0-9_])(?:" + "|".join(PUBLIC_PREFIXES) + r")[A-Z0-9_]*PERKAMO[A-Z0-9_]*"
+)
+
+
+def has_public_prefix(name: str) -> bool:
+    """Tell whether a bundler would inline this variable into client code."""
+    return name.upper().startswith(PUBLIC_PREFIXES)
+
+
+def names_secret_key(name: str) -> bool:
+    """Tell whether a variable name names a Perkamo server (secret) key.
+
+    ``PERKAMO_SECRET_KEY``, ``PERKAMO_SERVER_KEY``, ``NEXT_PUBLIC_PERKAMO_SK``
+    and ``PERKAMO_API_KEY`` do; ``PERKAMO_PUBLISHABLE_KEY`` does not.
+    """
+    words = name.upper().split("_")
+    if "PERKAMO" not in words:
+        return False
+    rest = set(words[words.index("PERKAMO") + 1 :])
+    if rest & _SECRET_WORDS:
+        return True
+    return "API" in rest and "KEY" in rest and not rest & _PUBLIC_WORDS

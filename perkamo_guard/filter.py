@@ -1,0 +1,98 @@
+"""Filter: inline suppressions, select/ignore and per-file ignores."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pathspec
+
+from perkamo_guard.config import Config
+from perkamo_guard.model import Finding, SourceFile
+
+_SUPPRESSION = re.compile(
+    r"(?:#|//|/\*|<!--)[ \t]*perkamo-guard:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)"
+)
+_UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
+_COMMENT_END = re.compile(r"\s*(\*/|-->)\s*$")
+
+
+@dataclass
+class Suppression:
+    """One ``perkamo-guard: ignore[...]`` comment."""
+
+    line: int
+    column: int
+    codes: tuple[str, ...]
+    reason: str
+    until: date | None
+    #: True when the comment is alone on its line (it covers the next line).
+    standalone: bool
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, finding: Finding) -> bool:
+        target = self.line + 1 if self.standalone else self.line
+        return finding.line == target and finding.rule in self.codes
+
+
+def find_suppressions(file: SourceFile) -> list[Suppression]:
+    """Read every suppression comment of a file."""
+    if "perkamo-guard:" not in file.text:
+        return []
+    found = []
+    for match in _SUPPRESSION.finditer(file.text):
+        line, column = file.lines.position(match.start())
+        start, _ = file.lines.line_span(line)
+        codes = tuple(c.strip().upper() for c in match.group(1).split(",") if c.strip())
+        rest = _COMMENT_END.sub("", match.group(2))
+        until_match = _UNTIL.search(rest)
+        until = _parse_date(until_match.group(1)) if until_match else None
+        reason = _UNTIL.sub("", rest).strip(" \t-:")
+        standalone = not file.text[start : match.start()].strip()
+        found.append(Suppression(line, column, codes, reason, until, standalone))
+    return found
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def apply_suppressions(findings: Iterable[Finding],
+                       suppressions: list[Suppression]) -> tuple[list[Finding], int]:
+    """Drop suppressed findings; return the rest and how many were dropped."""
+    kept, dropped = [], 0
+    for finding in findings:
+        match = next((s for s in suppressions if s.covers(finding)), None)
+        if match is None:
+            kept.append(finding)
+        else:
+            match.used.add(finding.rule)
+            dropped += 1
+    return kept, dropped
+
+
+class RuleFilter:
+    """Apply ``select``/``ignore`` and ``per-file-ignores`` to findings."""
+
+    def __init__(self, selected: set[str], config: Config) -> None:
+        self.selected = selected
+        self._per_file = [
+            (pathspec.GitIgnoreSpec.from_lines([glob]), tuple(c.upper() for c in codes))
+            for glob, codes in config.per_file_ignores
+        ]
+
+    def ignored_for(self, relative_path: str) -> set[str]:
+        """Codes that ``per-file-ignores`` turns off for a path."""
+        codes: set[str] = set()
+        for spec, prefixes in self._per_file:
+            if spec.match_file(relative_path):
+                codes.update(c for c in self.selected if c.startswith(prefixes))
+        return codes
+
+    def keep(self, finding: Finding, ignored: set[str]) -> bool:
+        return finding.rule in self.selected and finding.rule not in ignored

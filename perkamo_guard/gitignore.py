@@ -1,0 +1,51 @@
+"""Would git commit this file? Read the ``.gitignore`` files above it."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import pathspec
+
+logger = logging.getLogger(__name__)
+
+
+class GitignoreOracle:
+    """Answer whether a path is ignored by the ``.gitignore`` files above it.
+
+    We read the files with pathspec, from the file's folder up to the
+    repository root (the first folder holding ``.git``), so no git binary
+    is needed. A deeper ``.gitignore`` overrides a shallower one, as in git.
+    """
+
+    def is_committed(self, path: Path) -> bool:
+        path = path.resolve()
+        for directory in _up_to_repository_root(path.parent):
+            spec = _spec(directory)
+            if spec is None:
+                continue
+            relative = path.relative_to(directory).as_posix()
+            result = spec.check_file(relative)
+            if result.include is not None:
+                return not result.include
+        return True
+
+
+def _up_to_repository_root(start: Path) -> list[Path]:
+    chain = []
+    for directory in (start, *start.parents):
+        chain.append(directory)
+        if (directory / ".git").exists():
+            break
+    return chain
+
+
+@lru_cache(maxsize=1024)
+def _spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    ignore = directory / ".gitignore"
+    try:
+        lines = ignore.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
