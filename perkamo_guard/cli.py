@@ -88,6 +88,7 @@ def list_rules() -> None:
 def show_rule(code: str) -> None:
     """Explain one rule: what it flags, why, the fix and its examples."""
     from perkamo_guard.catalogue import load_catalogue
+    from perkamo_guard.keys import mask_keys
 
     rule = load_catalogue().get(code.upper())
     if rule is None:
@@ -97,7 +98,9 @@ def show_rule(code: str) -> None:
     for label, examples in (("Flagged", rule.invalid), ("Not flagged", rule.valid)):
         for example in examples:
             click.echo(f"{label} ({example.path}):\n")
-            click.echo("    " + example.code.rstrip("\n").replace("\n", "\n    ") + "\n")
+            # Example keys are invented, but we print no whole key, ever.
+            code_text = mask_keys(example.code.rstrip("\n"))
+            click.echo("    " + code_text.replace("\n", "\n    ") + "\n")
 
 
 def _configure_logging(verbose: int) -> None:

@@ -49,7 +49,8 @@ def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
 def _check_literals(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     keys = [*find_keys(file.text), *find_encoded_keys(file.text)]
     if _SPLIT_HINT.search(file.text):
-        keys.extend(split_keys(file, ctx))
+        found = {key.start for key in keys}
+        keys.extend(k for k in split_keys(file, ctx) if k.start not in found)
     for key in keys:
         code = key_rule(file.zone, key.live)
         if code:
@@ -110,7 +111,7 @@ def _python_folds(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]:
                            "keys split over several strings may be missed")
             return
     for string in strings:
-        if string.pieces > 1 and "sk_" in string.value:
+        if "sk_" in string.value:
             # The first piece starts at the first key prefix inside the node.
             offset = file.text.find("sk_", string.start, string.end)
             if offset >= 0:
