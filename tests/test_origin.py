@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -369,8 +371,9 @@ _DOMAIN = (
     st.lists(_LABEL, min_size=1, max_size=4)
     .map(".".join)
     .filter(
-        # A name whose last label is numeric is read as an IPv4 address.
-        lambda name: not name.rsplit(".", 1)[-1].isdigit()
+        # A name whose last label is a number (decimal, or hex such as "0x")
+        # is read as an IPv4 address, as browsers do.
+        lambda name: not re.fullmatch(r"\d+|0x[0-9a-f]*", name.rsplit(".", 1)[-1])
     )
 )
 _PORT = st.one_of(st.none(), st.integers(1, 65535))
