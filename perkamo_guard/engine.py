@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perkamo_guard.catalogue import load_catalogue
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 #: A JavaScript file with lines this long on average is minified output.
 _MINIFIED_LINE = 1000
+#: Directives sit at the top; comments before them rarely run this long.
+_DIRECTIVE_WINDOW = 8192
 
 
 @dataclass
@@ -64,17 +66,19 @@ class Scanner:
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
         classified = self.classifier.classify(found)
-        result.zones.append(classified)
         try:
             data = normalise(read_bytes(found.path, self.config.max_file_size))
         except BinaryFile as exc:
+            result.zones.append(classified)
             self._binary(classified, str(exc), result)
             return
         except ReadError as exc:
+            result.zones.append(classified)
             result.errors.append(FileError(found.display, str(exc)))
             return
         result.files_scanned += 1
-        classified = _refine_kind(classified, data)
+        classified = _refine(classified, data)
+        result.zones.append(classified)
         active = self._active_families(classified.kind, data)
         if not active:
             return
@@ -101,14 +105,8 @@ class Scanner:
         decoded = decode(data, python=classified.kind is Kind.PYTHON)
         if decoded.note:
             result.errors.append(FileError(classified.display, decoded.note))
-        zone = classified.zone
-        if classified.kind in SCRIPT_KINDS and not classified.zone_reason.startswith("configured"):
-            declared = directive_zone(decoded.text)
-            if declared:
-                zone = declared[0]
-                logger.info("%s: %s zone (%s)", classified.display, zone.value, declared[1])
-        return SourceFile(classified.path, classified.display, classified.kind, zone,
-                          decoded.text, classified.is_example_env)
+        return SourceFile(classified.path, classified.display, classified.kind,
+                          classified.zone, decoded.text, classified.is_example_env)
 
     def _check(self, file: SourceFile, families: list[Family], result: RunResult) -> None:
         findings: list[Finding] = []
@@ -133,15 +131,19 @@ class Scanner:
         result.suppressed += dropped
 
 
-def _refine_kind(classified: Classified, data: bytes) -> Classified:
-    """Treat minified JavaScript as a bundle, wherever it sits."""
+def _refine(classified: Classified, data: bytes) -> Classified:
+    """Refine kind and zone from content: directives and minified code."""
+    if classified.kind in SCRIPT_KINDS and not classified.zone_reason.startswith("configured"):
+        declared = directive_zone(data[:_DIRECTIVE_WINDOW].decode("utf-8", "replace"))
+        if declared:
+            logger.info("%s: %s zone (%s)", classified.display, *declared)
+            classified = replace(classified, zone=declared[0], zone_reason=declared[1])
     if classified.kind is not Kind.JAVASCRIPT or len(data) < 20 * _MINIFIED_LINE:
         return classified
     if len(data) // (data.count(b"\n") + 1) < _MINIFIED_LINE:
         return classified
     zone = Zone.SERVER if classified.zone is Zone.SERVER else Zone.BROWSER
-    return Classified(classified.path, classified.display, Kind.BUNDLE, zone,
-                      "minified JavaScript", classified.is_example_env)
+    return replace(classified, kind=Kind.BUNDLE, zone=zone, zone_reason="minified JavaScript")
 
 
 def _relative(path: Path, root: Path) -> str:

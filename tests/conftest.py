@@ -17,6 +17,9 @@ from perkamo_guard.engine import RunResult, Scanner
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Case and fixture trees hold code to scan, not tests to run.
+collect_ignore_glob = ["cases/*", "fixtures/*"]
+
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``files`` (relative path -> content) under ``root``."""

@@ -51,8 +51,14 @@ def _check_literals(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     if _SPLIT_HINT.search(file.text):
         found = {key.start for key in keys}
         keys.extend(k for k in split_keys(file, ctx) if k.start not in found)
+    committed: bool | None = None
     for key in keys:
         code = key_rule(file.zone, key.live)
+        if code == "PG103":
+            # NOTE: PG103 is about files that would be committed; an ignored
+            # local settings file is where a key may live.
+            committed = ctx.is_committed(file.path) if committed is None else committed
+            code = code if committed else None
         if code:
             yield ctx.finding(file, code, key.start, key.end,
                               _key_message(code, key), [key.text])
