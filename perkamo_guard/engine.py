@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from perkamo_guard.catalogue import load_catalogue
@@ -13,6 +15,9 @@ from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
 from perkamo_guard.filter import RuleFilter, apply_suppressions, find_suppressions
 from perkamo_guard.gitignore import GitignoreOracle
+from perkamo_guard.hygiene import CODES as HYGIENE_CODES
+from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
+from perkamo_guard.hygiene import Judgement, audit, has_real_comments
 from perkamo_guard.model import (
     SCRIPT_KINDS,
     Classified,
@@ -31,6 +36,9 @@ _MINIFIED_LINE = 1000
 #: Directives sit at the top; comments before them rarely run this long.
 _DIRECTIVE_WINDOW = 8192
 
+#: Wraps the list of files to scan, to show progress while it is consumed.
+Progress = Callable[[list[Discovered]], Iterable[Discovered]]
+
 
 @dataclass
 class RunResult:
@@ -42,23 +50,35 @@ class RunResult:
     files_skipped: int = 0
     suppressed: int = 0
     zones: list[Classified] = field(default_factory=list)
+    #: Findings a baseline hid; None when the run used no baseline.
+    baseline_hidden: int | None = None
+    #: Baseline entries for the scanned files that matched no finding.
+    baseline_unmatched: int = 0
 
 
 class Scanner:
     """Scan files with the selected rule families."""
 
-    def __init__(self, config: Config, selected: set[str]) -> None:
+    def __init__(self, config: Config, selected: set[str], today: date | None = None) -> None:
         self.config = config
         self.rule_filter = RuleFilter(selected, config)
         self.families = [f for f in load_families() if f.codes & selected]
         self.classifier = Classifier(config)
         self.context = Context(config, load_catalogue(),
                                is_committed=GitignoreOracle().is_committed)
+        #: Suppression hygiene runs when one of its codes is selected.
+        self.hygiene = bool(selected & HYGIENE_CODES)
+        self.today = today or date.today()
+        self._checked = frozenset(
+            code for family in self.families for code in family.codes if code in selected
+        )
 
-    def scan(self, paths: list[str]) -> RunResult:
+    def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
+        """Scan every file below ``paths``; ``progress`` may wrap the file list."""
         result = RunResult()
-        for found in discover(paths, self.config):
-            self.scan_file(found, result)
+        found = discover(paths, self.config)
+        for item in progress(found) if progress else found:
+            self.scan_file(item, result)
         result.findings = sorted(set(result.findings))
         result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.message))
         return result
@@ -80,7 +100,7 @@ class Scanner:
         classified = _refine(classified, data)
         result.zones.append(classified)
         active = self._active_families(classified.kind, data)
-        if not active:
+        if not active and not self._audits(classified, data):
             return
         file = self._source_file(classified, data, result)
         self._check(file, active, result)
@@ -100,6 +120,11 @@ class Scanner:
             and any(t in data for t in family.all_triggers(self.config))
         ]
 
+    def _audits(self, classified: Classified, data: bytes) -> bool:
+        """Tell whether the file's suppression comments need a hygiene check."""
+        return (self.hygiene and SUPPRESSION_TRIGGER in data
+                and has_real_comments(classified.kind, classified.path))
+
     def _source_file(self, classified: Classified, data: bytes,
                      result: RunResult) -> SourceFile:
         decoded = decode(data, python=classified.kind is Kind.PYTHON)
@@ -110,10 +135,12 @@ class Scanner:
 
     def _check(self, file: SourceFile, families: list[Family], result: RunResult) -> None:
         findings: list[Finding] = []
+        failed: set[str] = set()
         for family in families:
             try:
                 findings.extend(family.check(file, self.context))
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+                failed |= family.codes
                 logger.debug("%s checks failed on %s", family.name, file.display,
                              exc_info=True)
                 result.errors.append(FileError(
@@ -126,9 +153,20 @@ class Scanner:
 
         ignored = self.rule_filter.ignored_for(_relative(file.path, self.config.root))
         findings = [f for f in findings if self.rule_filter.keep(f, ignored)]
-        kept, dropped = apply_suppressions(findings, find_suppressions(file))
+        suppressions = find_suppressions(file)
+        # NOTE: an expired suppression hides nothing; PG903 says why its
+        # findings are back.
+        live = [s for s in suppressions if not s.is_expired(self.today)]
+        kept, dropped = apply_suppressions(findings, live)
         result.findings.extend(kept)
         result.suppressed += dropped
+        if self.hygiene and has_real_comments(file.kind, file.path):
+            judged = frozenset(self._checked - ignored - failed)
+            judgement = Judgement(frozenset(self.context.rules), judged, self.today)
+            result.findings.extend(
+                f for f in audit(file, suppressions, judgement, self.context)
+                if self.rule_filter.keep(f, ignored)
+            )
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

@@ -15,7 +15,8 @@ from perkamo_guard.model import Finding, SourceFile
 _SUPPRESSION = re.compile(
     r"(?:#|//|/\*|<!--)[ \t]*perkamo-guard:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)"
 )
-_UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
+#: Any ``until=`` value, so that a malformed date is reported, not taken as reason.
+_UNTIL = re.compile(r"\buntil=(\S*)")
 _COMMENT_END = re.compile(r"\s*(\*/|-->)\s*$")
 
 
@@ -31,6 +32,16 @@ class Suppression:
     #: True when the comment is alone on its line (it covers the next line).
     standalone: bool
     used: set[str] = field(default_factory=set)
+    #: The comment from its marker to the end of the line, for hygiene findings.
+    text: str = ""
+    #: The ``until=`` value as written, kept when it is not a valid date.
+    until_text: str = ""
+
+    def is_expired(self, today: date) -> bool:
+        """Tell whether the ``until=`` date has passed or cannot be read."""
+        if self.until is None:
+            return bool(self.until_text)
+        return self.until < today
 
     def covers(self, finding: Finding) -> bool:
         target = self.line + 1 if self.standalone else self.line
@@ -51,7 +62,9 @@ def find_suppressions(file: SourceFile) -> list[Suppression]:
         until = _parse_date(until_match.group(1)) if until_match else None
         reason = _UNTIL.sub("", rest).strip(" \t-:")
         standalone = not file.text[start : match.start()].strip()
-        found.append(Suppression(line, column, codes, reason, until, standalone))
+        found.append(Suppression(line, column, codes, reason, until, standalone,
+                                 text=match.group().rstrip(),
+                                 until_text=until_match.group(1) if until_match else ""))
     return found
 
 
