@@ -5,15 +5,31 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from perkamo_guard import __version__
 
+if TYPE_CHECKING:
+    from perkamo_guard import baseline
+    from perkamo_guard.config import Config
+    from perkamo_guard.discover import Discovered
+    from perkamo_guard.engine import Progress, RunResult
+
 logger = logging.getLogger("perkamo_guard")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Runs over fewer files end before a progress bar would help.
+PROGRESS_MIN_FILES = 500
+
+
+class RunError(click.ClickException):
+    """An error the user can fix that is no misuse of the options: exit 2."""
+
+    exit_code = EXIT_ERROR
 
 
 def _codes(value: str | None) -> list[str]:
@@ -43,25 +59,28 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and file errors.")
 @click.option("--verbose", "-v", count=True, help="Log decisions (-v) and steps (-vv) to stderr.")
 @click.option("--color/--no-color", default=None, help="Colour text output [default: auto].")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings that this baseline file does not record.")
+@click.option("--changed-since", metavar="REV",
+              help="Scan only files changed since the merge base of REV and HEAD (git).")
 def check(paths: tuple[str, ...], output_format: str, output: Path | None,
           select: str | None, ignore: str | None, fail_on: str | None,
           config_path: Path | None, show_zones: bool, statistics: bool, quiet: bool,
-          verbose: int, color: bool | None) -> None:
+          verbose: int, color: bool | None, baseline_path: Path | None,
+          changed_since: str | None) -> None:
     """Scan PATHS (default: the current directory) for Perkamo integration mistakes."""
     _configure_logging(verbose)
-    from perkamo_guard.catalogue import expand_codes, load_catalogue
-    from perkamo_guard.config import ConfigError, load_config
+    from perkamo_guard.catalogue import load_catalogue
     from perkamo_guard.engine import Scanner
     from perkamo_guard.report import ReportInput, get_renderer, severity_of
 
-    try:
-        config = load_config(config_path)
-        selected = expand_codes(_codes(select) or list(config.select))
-        selected -= expand_codes(list(config.ignore) + _codes(ignore))
-    except (ConfigError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from exc
-
-    result = Scanner(config, selected).scan(list(paths) or ["."])
+    config, selected = _settings(config_path, select, ignore)
+    accepted = _load_baseline(baseline_path) if baseline_path else None
+    targets = _targets(paths, changed_since)
+    interactive = output_format == "text" and not quiet and not verbose
+    result = Scanner(config, selected).scan(targets, _progress() if interactive else None)
+    if accepted is not None:
+        _hide_baselined(result, accepted)
     rules = load_catalogue()
     use_color = _use_color(color, output)
     report = ReportInput(result, rules, color=use_color and output_format == "text",
@@ -72,6 +91,37 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     failing = [f for f in result.findings
                if threshold == "warning" or severity_of(rules, f.rule) == "error"]
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              default=".perkamo-guard-baseline.json", show_default=True,
+              help="The baseline file to write.")
+@click.option("--select", help="Comma-separated codes or prefixes to record (PG1,PG201).")
+@click.option("--ignore", help="Comma-separated codes or prefixes to leave out.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Configuration file (default: nearest .perkamo-guard.toml or pyproject.toml).")
+@click.option("--verbose", "-v", count=True, help="Log decisions (-v) and steps (-vv) to stderr.")
+def write_baseline(paths: tuple[str, ...], output: Path, select: str | None,
+                   ignore: str | None, config_path: Path | None, verbose: int) -> None:
+    """Record today's findings in PATHS so that `check --baseline` shows only new ones."""
+    _configure_logging(verbose)
+    from perkamo_guard import baseline
+    from perkamo_guard.engine import Scanner
+    from perkamo_guard.snippet import neutralise
+
+    config, selected = _settings(config_path, select, ignore)
+    result = Scanner(config, selected).scan(list(paths) or ["."],
+                                            None if verbose else _progress())
+    entries = baseline.for_file(output).entries_for(result.findings)
+    _emit(baseline.dump(entries), output)
+    for error in result.errors:
+        click.echo(f"warning: {neutralise(error.path)}: {neutralise(error.message)}", err=True)
+    findings = "finding" if len(entries) == 1 else "findings"
+    files = "file" if result.files_scanned == 1 else "files"
+    click.echo(f"Recorded {len(entries)} {findings} in {neutralise(str(output))} "
+               f"({result.files_scanned} {files} scanned).")
 
 
 @cli.command("rules")
@@ -103,6 +153,65 @@ def show_rule(code: str) -> None:
             click.echo("    " + code_text.replace("\n", "\n    ") + "\n")
 
 
+def _settings(config_path: Path | None, select: str | None,
+              ignore: str | None) -> tuple[Config, set[str]]:
+    """Load the configuration and work out the selected rule codes."""
+    from perkamo_guard.catalogue import expand_codes
+    from perkamo_guard.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+        selected = expand_codes(_codes(select) or list(config.select))
+        selected -= expand_codes(list(config.ignore) + _codes(ignore))
+    except (ConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    return config, selected
+
+
+def _targets(paths: tuple[str, ...], changed_since: str | None) -> list[str]:
+    """The paths to scan: as given, or the changed files below them."""
+    given = list(paths) or ["."]
+    if changed_since is None:
+        return given
+    from perkamo_guard.changed import GitError, changed_files, within
+
+    try:
+        return within(changed_files(changed_since), given)
+    except GitError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def _load_baseline(path: Path) -> baseline.Baseline:
+    from perkamo_guard.baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def _hide_baselined(result: RunResult, accepted: baseline.Baseline) -> None:
+    """Drop the findings the baseline records and count what it did."""
+    outcome = accepted.apply(result.findings, (c.display for c in result.zones))
+    result.findings = outcome.kept
+    result.baseline_hidden = outcome.hidden
+    result.baseline_unmatched = outcome.unmatched
+
+
+def _progress() -> Progress | None:
+    """Offer a progress bar on stderr, when stderr is a terminal."""
+    return _progress_bar if sys.stderr.isatty() else None
+
+
+def _progress_bar(files: list[Discovered]) -> Iterator[Discovered]:
+    if len(files) < PROGRESS_MIN_FILES:
+        yield from files
+        return
+    with click.progressbar(files, label="Scanning", file=sys.stderr,
+                           show_pos=True) as bar:
+        yield from bar
+
+
 def _configure_logging(verbose: int) -> None:
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
@@ -126,8 +235,12 @@ def _emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise RunError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def main() -> None:

@@ -34,4 +34,7 @@ def render(report: ReportInput) -> str:
         "summary": {"files_scanned": result.files_scanned,
                     "findings": len(result.findings)},
     }
+    if result.baseline_hidden is not None:
+        document["summary"]["baseline"] = {"hidden": result.baseline_hidden,
+                                           "unmatched": result.baseline_unmatched}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

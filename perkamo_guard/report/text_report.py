@@ -30,7 +30,7 @@ def render(report: ReportInput) -> str:
                      f"{neutralise(error.message)}")
     if report.statistics:
         lines.extend(_statistics(report))
-    lines.append(_summary(report))
+    lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
 
@@ -51,13 +51,16 @@ def _statistics(report: ReportInput) -> list[str]:
             for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _summary(report: ReportInput) -> str:
+def summary(report: ReportInput) -> str:
+    """Close the report with one line of counts."""
     result = report.result
     by_severity = Counter(severity_of(report.rules, f.rule) for f in result.findings)
     files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''} scanned"
     extra = []
     if result.suppressed:
         extra.append(f"{result.suppressed} suppressed")
+    if result.baseline_hidden is not None:
+        extra.extend(_baseline_counts(result.baseline_hidden, result.baseline_unmatched))
     if result.errors:
         extra.append(f"{len(result.errors)} file error{'s' if len(result.errors) != 1 else ''}")
     tail = f" ({', '.join(extra)})" if extra else ""
@@ -67,3 +70,9 @@ def _summary(report: ReportInput) -> str:
     return (f"Found {total} finding{'s' if total != 1 else ''} "
             f"({by_severity['error']} error, {by_severity['warning']} warning) "
             f"in {files}{tail}.")
+
+
+def _baseline_counts(hidden: int, unmatched: int) -> list[str]:
+    """Say what the baseline hid and how many of its entries are stale."""
+    entries = "entry no longer matches" if unmatched == 1 else "entries no longer match"
+    return [f"{hidden} hidden by the baseline", f"{unmatched} baseline {entries}"]
