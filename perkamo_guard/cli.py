@@ -85,7 +85,7 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     use_color = _use_color(color, output)
     report = ReportInput(result, rules, color=use_color and output_format == "text",
                          show_zones=show_zones, statistics=statistics, quiet=quiet)
-    _emit(get_renderer(output_format)(report), output)
+    _emit(get_renderer(output_format)(report), output, color=report.color)
 
     threshold = fail_on or config.fail_on
     failing = [f for f in result.findings
@@ -207,8 +207,9 @@ def _progress_bar(files: list[Discovered]) -> Iterator[Discovered]:
     if len(files) < PROGRESS_MIN_FILES:
         yield from files
         return
-    with click.progressbar(files, label="Scanning", file=sys.stderr,
-                           show_pos=True) as bar:
+    # Redraw about two hundred times at most, however long the run.
+    with click.progressbar(files, label="Scanning", file=sys.stderr, show_pos=True,
+                           update_min_steps=max(1, len(files) // 200)) as bar:
         yield from bar
 
 
@@ -230,9 +231,10 @@ def _use_color(flag: bool | None, output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, color: bool = False) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        # NOTE: click strips colour from a pipe unless told otherwise (--color).
+        click.echo(text, nl=False, color=True if color else None)
         return
     temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
