@@ -18,7 +18,8 @@ KEY_LINE = f'client = perkamo.Client("{LIVE}")'
 WIDGET = {"web/package.json": '{"dependencies": {"vite": "5.0.0"}}'}
 
 
-def _found(tmp_path: Path, files: dict[str, str], select: str = "ALL") -> set[tuple[str, int, int]]:
+def _found(tmp_path: Path, files: dict[str, str | bytes],
+           select: str = "ALL") -> set[tuple[str, int, int]]:
     write_tree(tmp_path, files)
     return {(f.rule, f.line, f.column) for f in scan(tmp_path, select=select).findings}
 
@@ -69,13 +70,13 @@ def _found(tmp_path: Path, files: dict[str, str], select: str = "ALL") -> set[tu
         ({"conf.json": '{"note": "# perkamo-guard: ignore[PG103]"}\n'}, "ALL", set()),
     ],
 )
-def test_suppression_hygiene(tmp_path: Path, files: dict[str, str], select: str,
+def test_suppression_hygiene(tmp_path: Path, files: dict[str, str | bytes], select: str,
                              expected: set[tuple[str, int, int]]) -> None:
     assert _found(tmp_path, files, select) == expected
 
 
 def test_per_file_ignored_codes_are_not_judged_unused(tmp_path: Path) -> None:
-    files = {
+    files: dict[str, str | bytes] = {
         ".perkamo-guard.toml": '[per-file-ignores]\n"scripts/*" = ["PG103"]\n',
         "scripts/seed.py": f"{KEY_LINE}  # perkamo-guard: ignore[PG103] seed data\n",
     }
@@ -83,7 +84,7 @@ def test_per_file_ignored_codes_are_not_judged_unused(tmp_path: Path) -> None:
 
 
 def test_per_file_ignores_turn_hygiene_off_too(tmp_path: Path) -> None:
-    files = {
+    files: dict[str, str | bytes] = {
         ".perkamo-guard.toml": '[per-file-ignores]\n"legacy/*" = ["PG9"]\n',
         "legacy/a.py": "# perkamo-guard: ignore[PG103]\nx = 1\n",
     }

@@ -15,7 +15,7 @@ from perkamo_guard.cli import PROGRESS_MIN_FILES
 from tests.conftest import run_cli, write_tree
 
 LIVE = "sk_live_" + "9Qv2Lr7Tx4Pz8Wm3Nb6Kc1Hd"
-LEAKY = {
+LEAKY: dict[str, str | bytes] = {
     "server/client.py": f'import perkamo\nclient = perkamo.Client("{LIVE}")\n',
     "server/old.py": "x = 1  # perkamo-guard: ignore[PG103] gone\n",
     "server/broken.py": b"\x00\x01 binary",
