@@ -1,4 +1,4 @@
-"""Command line: ``perkamo-guard check``, ``rules`` and ``rule``."""
+"""Command line: ``perkamo-guard check``, ``baseline``, ``rules`` and ``rule``."""
 
 from __future__ import annotations
 
