@@ -134,6 +134,15 @@ def _check_names(file: SourceFile, ctx: Context) -> Iterator[Finding]:
             seen.add(match.start())
             yield ctx.finding(file, "PG102", match.start(), match.end(),
                               _public_name_message(match.group()))
+    if file.kind in SCRIPT_KINDS and _BUNDLER_HINT.search(file.path.name + "\n" + file.text):
+        for start, end, name, how in _bundler_inlined(file):
+            if start not in seen:
+                seen.add(start)
+                yield ctx.finding(
+                    file, "PG102", start, end,
+                    f"{how} copies {name} into what ships to browsers and devices; keep "
+                    "the server key out of bundler config and call your backend instead",
+                )
     if file.zone is not Zone.BROWSER or file.kind not in SCRIPT_KINDS | {Kind.HTML}:
         return
     for start, name in _env_reads(file.text):
@@ -143,6 +152,50 @@ def _check_names(file: SourceFile, ctx: Context) -> Iterator[Finding]:
                 f"browser code reads the server key variable {name}; the bundler "
                 "inlines it or it is empty, so call your backend instead",
             )
+
+
+#: Bundler settings that copy values into client code, by config file name.
+_INLINING_KEYS = (
+    (re.compile(r"^next\.config\."), ("env", "publicRuntimeConfig"), "next.config `env`"),
+    (re.compile(r"^(vite|vitest|astro|svelte|remix)\.config\.|^vite\."), ("define",),
+     "Vite `define`"),
+    (re.compile(r"^nuxt\.config\."), ("public", "publicRuntimeConfig"), "Nuxt public runtime config"),
+    (re.compile(r"^app\.config\."), ("extra",), "Expo `extra`"),
+)
+_INLINING_CALLS = (("DefinePlugin", "webpack DefinePlugin"),
+                   ("EnvironmentPlugin", "webpack EnvironmentPlugin"))
+_BUNDLER_HINT = re.compile(r"^(next|vite|vitest|astro|svelte|remix|nuxt|app)\.config\."
+                           r"|DefinePlugin|EnvironmentPlugin", re.MULTILINE)
+
+
+def _bundler_inlined(file: SourceFile) -> Iterator[tuple[int, int, str, str]]:
+    """Find secret key names that bundler configuration inlines into clients.
+
+    This is the one place the key rules need a JS tree: the enclosing keys
+    tell ``env: {...}`` of next.config apart from a server-only setting.
+    """
+    from perkamo_guard.parse.javascript import parse_file
+
+    name = file.path.name.lower()
+    for module in parse_file(file.text, file.kind.value):
+        for read in module.env_reads():
+            how = _inlining_setting(name, read.context)
+            if how and names_secret_key(read.name):
+                yield read.start, read.end, read.name, how
+        for string in module.strings():
+            how = _inlining_setting(name, string.context)
+            if how and "EnvironmentPlugin" in how and names_secret_key(string.value):
+                yield string.start, string.end, string.value, how
+
+
+def _inlining_setting(file_name: str, context: tuple[str, ...]) -> str | None:
+    for callee, how in _INLINING_CALLS:
+        if any(part.endswith(callee) for part in context):
+            return how
+    for pattern, keys, how in _INLINING_KEYS:
+        if pattern.search(file_name) and any(key in context for key in keys):
+            return how
+    return None
 
 
 def _env_reads(text: str) -> Iterator[tuple[int, str]]:
