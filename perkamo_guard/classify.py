@@ -32,6 +32,8 @@ _EXTENSION_KINDS = {
 }
 _CODE_SUFFIXES = frozenset({".js", ".ts", ".mjs", ".cjs", ".py", ".json", ".d"})
 _BUNDLE_NAME = re.compile(r"\.(min|bundle|chunk)\.(m?js|cjs)$|^chunk-[\w-]+\.m?js$")
+#: React Native and Hermes-less bundles: ``index.android.bundle``, ``main.jsbundle``.
+_NATIVE_BUNDLE = re.compile(r"\.(android|ios)\.bundle$|\.jsbundle$")
 _EXAMPLE_ENV = re.compile(r"example|sample|template|dist|defaults?|tpl", re.IGNORECASE)
 
 #: Folders whose files are build output served to browsers (multi-part first).
@@ -79,6 +81,8 @@ def kind_of(path: Path, in_build_output: bool = False) -> Kind:
     name = path.name.lower()
     if is_env_name(name):
         return Kind.ENV
+    if _NATIVE_BUNDLE.search(name):
+        return Kind.BUNDLE
     suffix = PurePosixPath(name).suffix
     kind = _EXTENSION_KINDS.get(suffix, Kind.TEXT)
     if kind is Kind.JAVASCRIPT and (in_build_output or _BUNDLE_NAME.search(name)):
@@ -134,6 +138,8 @@ def guess_zone(kind: Kind, parts: tuple[str, ...], project: Project | None,
     """Guess a zone from the kind, the path inside its project and the project."""
     name = parts[-1].lower() if parts else ""
     folders = tuple(p.lower() for p in parts[:-1])
+    if kind in (Kind.SOURCE_MAP, Kind.BUNDLE) and _is_server_output(folders):
+        return Zone.SERVER, "server build output"
     if kind in (Kind.HTML, Kind.SOURCE_MAP, Kind.BUNDLE):
         return Zone.BROWSER, f"{kind.value} file"
     if kind is Kind.PYTHON:
@@ -235,6 +241,14 @@ def _read_deps(manifest: Path) -> frozenset[str]:
         if isinstance(data.get(table), dict):
             deps.update(data[table])
     return frozenset(deps)
+
+
+def _is_server_output(folders: tuple[str, ...]) -> bool:
+    """Tell ``.next/server/`` and ``.output/server/`` (server bundles) apart."""
+    return any(folders[i : i + 2] in ((".next", "server"), (".output", "server"),
+                                      (".svelte-kit", "output"))
+               and folders[i + 2 : i + 3] != ("client",)
+               for i in range(len(folders)))
 
 
 def _in_build_output(parts: tuple[str, ...]) -> bool:
