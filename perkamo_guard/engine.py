@@ -15,6 +15,7 @@ from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
 from perkamo_guard.filter import RuleFilter, apply_suppressions, find_suppressions
 from perkamo_guard.gitignore import GitignoreOracle
+from perkamo_guard.imports import client_modules
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
@@ -69,6 +70,7 @@ class Scanner:
         #: Suppression hygiene runs when one of its codes is selected.
         self.hygiene = bool(selected & HYGIENE_CODES)
         self.today = today or date.today()
+        self._client_modules: dict[Path, Path] = {}
         self._checked = frozenset(
             code for family in self.families for code in family.codes if code in selected
         )
@@ -77,6 +79,7 @@ class Scanner:
         """Scan every file below ``paths``; ``progress`` may wrap the file list."""
         result = RunResult()
         found = discover(paths, self.config)
+        self._client_modules = client_modules(found)
         for item in progress(found) if progress else found:
             self.scan_file(item, result)
         result.findings = sorted(set(result.findings))
@@ -85,7 +88,7 @@ class Scanner:
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
-        classified = self.classifier.classify(found)
+        classified = self._with_client_imports(self.classifier.classify(found))
         try:
             data = normalise(read_bytes(found.path, self.config.max_file_size))
         except BinaryFile as exc:
@@ -104,6 +107,13 @@ class Scanner:
             return
         file = self._source_file(classified, data, result)
         self._check(file, active, result)
+
+    def _with_client_imports(self, classified: Classified) -> Classified:
+        importer = self._client_modules.get(classified.path)
+        if importer is None or classified.zone_reason.startswith("configured"):
+            return classified
+        reason = f"imported by the \"use client\" module {importer.name}"
+        return replace(classified, zone=Zone.BROWSER, zone_reason=reason)
 
     def _binary(self, classified: Classified, reason: str, result: RunResult) -> None:
         if classified.kind is Kind.TEXT:
