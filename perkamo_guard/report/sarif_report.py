@@ -16,7 +16,7 @@ from perkamo_guard.report import ReportInput, severity_of
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
-INFORMATION_URI = "https://pypi.org/project/perkamo-guard/"
+INFORMATION_URI = "https://github.com/perkamo/perkamo-guard"
 #: The key of our fingerprint in ``partialFingerprints``; versioned with its recipe.
 FINGERPRINT_KEY = "perkamoGuardFinding/v1"
 SOURCE_ROOT = "%SRCROOT%"
