@@ -36,11 +36,14 @@ class LineIndex:
 
     def line_text(self, line: int) -> str:
         """Return line ``line`` (1-based) without its line ending."""
-        start = self._starts[line - 1]
-        end = self._starts[line] if line < len(self._starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
+        start, end = self.line_span(line)
+        return self.text[start:end]
 
     def line_span(self, line: int) -> tuple[int, int]:
         """Return the start and end offsets of a line, line ending excluded."""
         start = self._starts[line - 1]
-        return start, start + len(self.line_text(line))
+        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        # NOTE: no slice: the one line of a 50 MB bundle is 50 MB to copy.
+        while end > start and self.text[end - 1] in "\r\n":
+            end -= 1
+        return start, end
