@@ -73,7 +73,9 @@ def ast_strings(file: SourceFile, tree: ast.Module) -> Iterator[PyString]:
         if id(node) in folded:
             continue
         value = _fold(node, folded)
-        if value is None or node.end_lineno is None or node.end_col_offset is None:
+        if value is None or not isinstance(node, ast.expr):
+            continue
+        if node.end_lineno is None or node.end_col_offset is None:
             continue
         start = node_offset(file, node.lineno, node.col_offset)
         end = node_offset(file, node.end_lineno, node.end_col_offset)
