@@ -35,7 +35,7 @@ DEFAULT_EXCLUDE = (
 _LIST_KEYS = ("select", "ignore", "exclude", "extend-exclude", "browser", "server")
 KNOWN_KEYS = frozenset(
     {*_LIST_KEYS, "per-file-ignores", "event-sinks", "fail-on", "origin-keys",
-     "sensitive-fields", "personal-fields", "max-file-size"}
+     "origin-context", "sensitive-fields", "personal-fields", "max-file-size"}
 )
 
 
@@ -66,7 +66,10 @@ class Config:
     browser: tuple[str, ...] = ()
     server: tuple[str, ...] = ()
     event_sinks: tuple[EventSink, ...] = ()
+    #: Extra key and variable names that hold allowed origins (PG2xx).
     origin_keys: tuple[str, ...] = ()
+    #: Extra words that mark a key, call or path as Perkamo config (PG2xx).
+    origin_context: tuple[str, ...] = ()
     sensitive_fields: tuple[str, ...] = ()
     personal_fields: tuple[str, ...] = ()
     fail_on: str = "warning"
@@ -113,7 +116,8 @@ def parse_config(data: dict[str, Any], root: Path, source: Path | None = None) -
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
     values: dict[str, Any] = {}
-    for key in (*_LIST_KEYS, "origin-keys", "sensitive-fields", "personal-fields"):
+    for key in (*_LIST_KEYS, "origin-keys", "origin-context", "sensitive-fields",
+                "personal-fields"):
         if key in data:
             values[key.replace("-", "_")] = _string_list(data[key], key, where)
     if "per-file-ignores" in data:

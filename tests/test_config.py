@@ -1,0 +1,30 @@
+"""Configuration: the origin settings of ``[tool.perkamo-guard]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perkamo_guard.config import ConfigError, parse_config
+
+
+@pytest.mark.parametrize(
+    ("data", "keys", "context"),
+    [
+        ({}, (), ()),
+        ({"origin-keys": ["CORS_ALLOWED_ORIGINS"]}, ("CORS_ALLOWED_ORIGINS",), ()),
+        ({"origin-context": ["loyalty", "rewards_sdk"]}, (), ("loyalty", "rewards_sdk")),
+        ({"origin-context": "loyalty"}, (), ("loyalty",)),
+    ],
+)
+def test_origin_keys_and_context_are_read_as_string_lists(
+        data: dict[str, object], keys: tuple[str, ...], context: tuple[str, ...]) -> None:
+    config = parse_config(data, root=Path("."))
+    assert (config.origin_keys, config.origin_context) == (keys, context)
+
+
+@pytest.mark.parametrize("key", ["origin-keys", "origin-context"])
+def test_origin_setting_that_is_not_a_string_list_names_itself(key: str) -> None:
+    with pytest.raises(ConfigError, match=f"{key} must be a list of strings"):
+        parse_config({key: [1]}, root=Path("."))
