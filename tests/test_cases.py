@@ -18,14 +18,9 @@ CONTRACT = {f"PG{n}" for n in (101, 102, 103, 104, 201, 202, 203, 204, 205, 301,
 #: Cases that wait for a rule family still to be built: they must fail today
 #: (strict), so that the day they pass, this table is trimmed.
 PENDING: dict[str, str] = {
-    "c12-origin-shapes": "origin rules PG2xx",
-    "c13-python-origin-string": "origin rules PG2xx",
     "c15-password-in-form-event": "payload rules PG3xx",
     "c16-card-data-in-batch": "payload rules PG3xx",
     "c18-tokens-in-identify": "payload rules PG3xx",
-    "c21-ts-satisfies": "origin rules PG2xx",
-    "c24-bom-and-latin1": "origin rules PG2xx",
-    "c28-hook-file-selection": "origin rules PG2xx",
 }
 
 

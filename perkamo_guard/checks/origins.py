@@ -1,0 +1,416 @@
+"""Origin rules PG201-PG205: allowed request origins that are not exact origins.
+
+We find the places where a Perkamo origin list is written down, cut each
+into entries and let `perkamo_guard.origin.check_origin` judge every entry:
+one finding per entry, at the entry's first character.
+
+Where an origin list is:
+
+- under an *origin key*: a key, variable or keyword named ``origins``,
+  ``allowed_origins``, ``allowed_origin``, ``allowed_request_origins``,
+  ``request_origins``, ``browser_origins`` or ``allowed_browser_origins``,
+  compared with case and ``_ - .`` separators ignored (``allowedOrigins``,
+  ``ALLOWED-ORIGINS``); the configuration's ``origin-keys`` adds names;
+- in a *Perkamo context*: the file's path names Perkamo (``perkamo.yaml``,
+  ``config/perkamo/…``, ``src/perkamo.config.ts``) or its browser SDK
+  (``browser_sdk.json``); an enclosing key, variable, class or call names
+  Perkamo or ``browser_sdk``/``browserSdk``; a data document declares
+  itself Perkamo config (``$schema``, ``apiVersion`` or ``kind`` naming
+  Perkamo); or a code file uploads config to ``/v1/admin/config/``. The
+  configuration's ``origin-context`` adds words.
+
+Two kinds of name need no context: a name that says both Perkamo and
+origin (``PERKAMO_ALLOWED_ORIGINS``, ``perkamoOrigins``), and a name listed
+in ``origin-keys``, which is how a user opts other settings in (Django's
+``CORS_ALLOWED_ORIGINS``, for example, is silent until listed there).
+
+NOTE: in code, a call or key that names CORS (``cors(…)``, ``CORS(app)``,
+``corsOptions``) below the Perkamo signal marks the web framework's own CORS
+settings, which allow wildcards and are not Perkamo's; they stay silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from perkamo_guard.checks import Context, Family
+from perkamo_guard.config import Config
+from perkamo_guard.keys import mask_keys
+from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
+from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
+from perkamo_guard.snippet import neutralise
+
+logger = logging.getLogger(__name__)
+
+#: Origin keys, normalised (see `normalise`).
+ORIGIN_KEYS = frozenset({
+    "origins", "allowedorigins", "allowedorigin", "allowedrequestorigins",
+    "requestorigins", "browserorigins", "allowedbrowserorigins",
+})  # fmt: skip
+#: Words that make a key, name or path part a Perkamo context.
+CONTEXT_WORDS = ("perkamo",)
+#: Whole names (normalised) that make a Perkamo context: the browser SDK.
+CONTEXT_NAMES = frozenset({"browsersdk"})
+#: Top-level keys by which a document says what it is.
+_DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")
+#: The route of Perkamo's admin config upload.
+ADMIN_CONFIG_ROUTE = "/v1/admin/config"
+
+_SEPARATORS = re.compile(r"[\s_.\-]+")
+_CONTEXT_HINT = re.compile(r"perkamo|browser[_\-]?sdk", re.IGNORECASE)
+#: An entry that a template or the shell fills in: not ours to judge.
+_TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
+_USERINFO = re.compile(r"(//[^/@\s:]*:)([^/@\s]+)@")
+_ENV_ASSIGN = re.compile(r"[ \t]*=[ \t]*")
+_MAX_SHOWN = 60
+
+_ADVICE = {
+    "PG201": "list every origin in full, without wildcards",
+    "PG202": "keep only scheme://host[:port]",
+    "PG203": "list exact origins here and keep CSP in your site's "
+             "Content-Security-Policy header",
+    "PG204": "serve the site over https and list its https:// origin",
+    "PG205": "write it as scheme://host[:port], such as https://shop.example.com",
+}
+
+
+def normalise(name: str) -> str:
+    """Fold case and drop ``_ - .`` and spaces: ``allowedOrigins`` -> ``allowedorigins``."""
+    return _SEPARATORS.sub("", name).lower()
+
+
+def names_perkamo_origins(name: str) -> bool:
+    """Tell whether a name says both Perkamo and origins (needs no context)."""
+    folded = normalise(name)
+    return "perkamo" in folded and ("origins" in folded or folded.endswith("origin"))
+
+
+@dataclass(frozen=True)
+class Places:
+    """The names that mark origin lists and Perkamo contexts, for one run."""
+
+    keys: frozenset[str]
+    configured: frozenset[str]
+    words: tuple[str, ...]
+
+    def is_origin_key(self, label: str) -> bool:
+        """Tell whether a key or name (its last dotted part) holds origins."""
+        name = normalise(label.rsplit(".", 1)[-1])
+        return name in self.keys or self.needs_no_context(label)
+
+    def needs_no_context(self, label: str) -> bool:
+        """Tell whether a name is an origin list wherever it occurs."""
+        name = normalise(label.rsplit(".", 1)[-1])
+        return name in self.configured or names_perkamo_origins(name)
+
+    def is_context(self, label: str) -> bool:
+        """Tell whether a key, name or path part names Perkamo or its SDK."""
+        folded = normalise(label)
+        return folded in CONTEXT_NAMES or any(w in folded for w in self.words)
+
+    def in_context(self, labels: Sequence[str], base: bool, code: bool) -> bool:
+        """Tell whether the labels above an origin key make a Perkamo context."""
+        context = base
+        for label in labels:
+            if self.is_context(label):
+                context = True
+            elif code and "cors" in normalise(label):
+                context = False
+        return context
+
+    def path_context(self, path: PurePosixPath) -> bool:
+        """Tell whether a file's path names Perkamo or its browser SDK."""
+        return any(
+            self.is_context(part) or self.is_context(part.split(".", 1)[0])
+            for part in path.parts
+        )
+
+
+@lru_cache(maxsize=8)
+def places_for(config: Config) -> Places:
+    """Return the default names merged with the configuration's."""
+    return Places(
+        keys=ORIGIN_KEYS | {normalise(k) for k in config.origin_keys},
+        configured=frozenset(normalise(k) for k in config.origin_keys),
+        words=CONTEXT_WORDS + tuple(normalise(w) for w in config.origin_context if w),
+    )
+
+
+@dataclass(frozen=True)
+class Site:
+    """A string that holds one origin entry (an item) or a list of them."""
+
+    value: str
+    #: Offset of the value's first character in the file, inside quotes.
+    start: int
+    #: Where the literal ends; entries are searched for no further.
+    end: int
+    #: True when the file holds the value verbatim at ``start``.
+    exact: bool
+    #: An item of a list is one entry; a whole string is split into entries.
+    item: bool
+
+
+def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
+    """Report every allowed-origin entry of a file that is not an exact origin."""
+    places = places_for(ctx.config)
+    path = _relative(file, ctx.config.root)
+    path_context = places.path_context(path)
+    if not (path_context or _may_hold_context(file, places)):
+        return
+    for site in _sites(file, ctx, places, path_context):
+        yield from _judge(file, ctx, site)
+
+
+def _sites(file: SourceFile, ctx: Context, places: Places,
+           path_context: bool) -> Iterable[Site]:
+    if file.kind is Kind.ENV:
+        return _env_sites(file, places, path_context)
+    if file.kind in (Kind.JSON, Kind.YAML, Kind.TOML):
+        return _document_sites(file, ctx, places, path_context)
+    base = path_context or ADMIN_CONFIG_ROUTE in file.text
+    if file.kind is Kind.PYTHON:
+        return _python_sites(file, ctx, places, base)
+    return _script_sites(file, places, base)
+
+
+def _may_hold_context(file: SourceFile, places: Places) -> bool:
+    """Tell cheaply, before any parse, whether a file could be in scope."""
+    text = file.text
+    if _CONTEXT_HINT.search(text) or ADMIN_CONFIG_ROUTE in text:
+        return True
+    extra_words = places.words[len(CONTEXT_WORDS):]
+    if not (extra_words or places.configured):
+        return False
+    folded = normalise(text)
+    return any(word in folded for word in (*extra_words, *places.configured))
+
+
+def _relative(file: SourceFile, root: Path) -> PurePosixPath:
+    """Return the path that context is read from: never the folders above root."""
+    path = Path(file.display)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(root.resolve())
+        except (OSError, ValueError):
+            path = Path(path.name)
+    return PurePosixPath(path.as_posix())
+
+
+# --- Data documents: JSON, YAML, TOML -----------------------------------------
+
+
+def _document_sites(file: SourceFile, ctx: Context, places: Places,
+                    path_context: bool) -> Iterator[Site]:
+    from perkamo_guard.parse.structured import (
+        StructuredError,
+        load_json,
+        load_toml,
+        load_yaml,
+        walk,
+    )
+
+    try:
+        if file.kind is Kind.JSON:
+            roots = [load_json(file.text)]
+        elif file.kind is Kind.YAML:
+            roots = load_yaml(file.text)
+        else:
+            roots = [load_toml(file.text)]
+    except StructuredError as exc:
+        if file.kind is Kind.YAML and "{{" in file.text:
+            # A Helm or Jinja template is YAML only once rendered.
+            logger.info("%s: not YAML before rendering (%s); skipped", file.display, exc)
+            return
+        ctx.file_error(file, f"cannot parse {file.kind.value.upper()}: {exc}; "
+                             "allowed origins in it are not checked")
+        return
+
+    for root in roots:
+        base = path_context or _declares_perkamo(root.value)
+        for path, node in walk(root):
+            if not isinstance(node.value, str):
+                continue
+            labels = [part for part in path if isinstance(part, str)]
+            key_at = max((i for i, p in enumerate(path) if isinstance(p, str)),
+                         default=-1)
+            if key_at < 0 or not places.is_origin_key(labels[-1]):
+                continue
+            key = labels[-1]
+            if places.needs_no_context(key) or places.in_context(labels[:-1], base, False):
+                exact = file.text[node.start : node.end] == node.value
+                yield Site(node.value, node.start, node.end, exact,
+                           item=key_at < len(path) - 1)
+
+
+def _declares_perkamo(value: object) -> bool:
+    """Tell whether a document's own ``$schema``/``kind`` says it is Perkamo's."""
+    if not isinstance(value, dict):
+        return False
+    for key, node in value.items():
+        if normalise(key) in _DECLARING_KEYS or key in _DECLARING_KEYS:
+            if isinstance(node.value, str) and "perkamo" in node.value.lower():
+                return True
+    return False
+
+
+# --- Env files --------------------------------------------------------------
+
+
+def _env_sites(file: SourceFile, places: Places, path_context: bool) -> Iterator[Site]:
+    from perkamo_guard.checks.keys import env_entries
+
+    for entry in env_entries(file):
+        if not places.is_origin_key(entry.name):
+            continue
+        if not (path_context or places.needs_no_context(entry.name)):
+            continue
+        after_name = entry.name_start + len(entry.name)
+        equals = _ENV_ASSIGN.match(file.text, after_name, entry.line_end)
+        start = equals.end() if equals else after_name
+        if file.text[start : start + 1] in ("'", '"'):
+            start += 1
+        exact = file.text.startswith(entry.value, start)
+        yield Site(entry.value, start, entry.line_end, exact, item=False)
+
+
+# --- Code: Python, JS/TS and component scripts --------------------------------
+
+
+def _python_sites(file: SourceFile, ctx: Context, places: Places,
+                  base: bool) -> Iterator[Site]:
+    from perkamo_guard.parse.python_values import labelled_strings
+
+    found = labelled_strings(file)
+    # Only statements that could hold an origin list are worth a file error.
+    lines = [str(line) for line, text in found.unparsed if _TRIGGER.search(text)]
+    if lines:
+        ctx.file_error(file, f"cannot parse the Python statements at line "
+                             f"{', '.join(lines[:5])}; allowed origins in them "
+                             "are not checked")
+    for string in found.strings:
+        if _is_entry(places, string.labels, base):
+            yield Site(string.value, string.start, string.end, string.exact,
+                       string.item)
+
+
+def _script_sites(file: SourceFile, places: Places, base: bool) -> Iterator[Site]:
+    from perkamo_guard.parse.javascript import parse_file
+
+    for module in parse_file(file.text, file.kind.value):
+        for string in module.strings():
+            # A template with substitutions has no value we could judge.
+            if string.partial or not _is_entry(places, string.context, base):
+                continue
+            exact = file.text[string.start : string.end] == string.value
+            yield Site(string.value, string.start, string.end, exact,
+                       _is_list_item(file.text, string.start))
+
+
+def _is_entry(places: Places, labels: Sequence[str], base: bool) -> bool:
+    """Tell whether a string under these labels is an origin list or entry."""
+    if not labels or not places.is_origin_key(labels[-1]):
+        return False
+    return places.needs_no_context(labels[-1]) or places.in_context(
+        labels[:-1], base, True
+    )
+
+
+def _is_list_item(text: str, start: int) -> bool:
+    """Tell whether the literal whose content starts at ``start`` is an array item."""
+    position = start - 2  # before the opening quote
+    while position >= 0 and text[position].isspace():
+        position -= 1
+    return position >= 0 and text[position] in "[,"
+
+
+# --- Judging entries ------------------------------------------------------------
+
+
+def _judge(file: SourceFile, ctx: Context, site: Site) -> Iterator[Finding]:
+    """Yield one finding for each entry of a site that is not an exact origin."""
+    entries = [(0, site.value)] if site.item else split_origin_list(site.value)
+    for offset, entry in entries:
+        if _TEMPLATE.search(entry):
+            continue
+        verdict = check_origin(entry)
+        if verdict is None:
+            continue
+        start, end = _place(file, site, offset, entry, verdict)
+        finding = ctx.finding(file, verdict.rule, start, end,
+                              _message(entry, verdict))
+        yield _hide_password(finding)
+
+
+def _place(file: SourceFile, site: Site, offset: int, entry: str,
+           verdict: OriginVerdict) -> tuple[int, int]:
+    """Return the span of an entry's text in the file."""
+    text = entry.strip()
+    if site.exact:
+        start = site.start + offset + verdict.offset
+        return start, start + len(text)
+    # Escapes or folded lines: the raw text differs from the value, so we
+    # look for the entry inside the literal, or fall back to its start.
+    found = file.text.find(text, site.start, site.end) if text else -1
+    if found < 0:
+        return site.start, site.start
+    return found, found + len(text)
+
+
+def _message(entry: str, verdict: OriginVerdict) -> str:
+    """Say what is wrong with an entry and how to fix it, on one line."""
+    if verdict.fix:
+        advice = f"use {verdict.fix}"
+    elif verdict.reason == "holds several origins":
+        advice = "give each origin its own list item"
+    else:
+        advice = _ADVICE[verdict.rule]
+    return f"allowed origin {_show(entry)} {verdict.reason}; {advice}"
+
+
+def _show(entry: str) -> str:
+    """Quote an entry for a message: short, one line, no password, no key."""
+    text = _USERINFO.sub(r"\1…@", entry.strip())
+    text = neutralise(mask_keys(text)).replace("\n", "\\n").replace("\r", "\\r")
+    if len(text) > _MAX_SHOWN:
+        text = text[: _MAX_SHOWN - 1] + "…"
+    return f'"{text}"'
+
+
+def _hide_password(finding: Finding) -> Finding:
+    """Mask a password written into an origin (``https://user:pw@host``)."""
+    snippet = _USERINFO.sub(r"\1…@", finding.snippet)
+    return finding if snippet == finding.snippet else replace(finding, snippet=snippet)
+
+
+_TRIGGER = re.compile(r"rigin|RIGIN")
+_WORD_BREAK = re.compile(r"[\s_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _config_triggers(config: Config) -> tuple[bytes, ...]:
+    """The longest word of each configured key, in three casings.
+
+    A key may be written ``sdk_hosts``, ``sdk-hosts`` or ``sdkHosts``; all
+    of them hold ``hosts``, ``HOSTS`` or ``Hosts``.
+    """
+    forms: set[str] = set()
+    for key in config.origin_keys:
+        word = max(_WORD_BREAK.split(key), key=len)
+        forms.update((word.lower(), word.upper(), word.capitalize()))
+    return tuple(sorted(form.encode("utf-8") for form in forms if form))
+
+
+FAMILY = Family(
+    name="origins",
+    codes=frozenset({"PG201", "PG202", "PG203", "PG204", "PG205"}),
+    kinds=frozenset({Kind.PYTHON, Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML,
+                     *SCRIPT_KINDS}),
+    triggers=(b"rigin", b"RIGIN"),
+    check=check,
+    config_triggers=_config_triggers,
+)
