@@ -11,6 +11,13 @@ const nextConfig = {
   async rewrites() {
     return [{ source: "/backend/:path*", destination: "http://localhost:5000/api/:path*" }];
   },
+  // The browser may connect to this site and to Perkamo, nothing else.
+  async headers() {
+    return [{
+      source: "/(.*)",
+      headers: [{ key: "Content-Security-Policy", value: "connect-src 'self' https://api.perkamo.com" }],
+    }];
+  },
 };
 
 module.exports = nextConfig;

@@ -9,3 +9,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://shop:shop@localhost:
 
 # Orders scoring above this are held for review before points are granted.
 RISK_LIVE_SCORE_LIMIT = 0.8
+
+# flask-cors: anyone may read the public catalogue API. This is the shop's
+# own CORS, not Perkamo's allowed origins.
+CORS_ORIGINS = "*"
