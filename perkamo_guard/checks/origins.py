@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from perkamo_guard.checks import Context, Family
 from perkamo_guard.config import Config
@@ -44,6 +45,9 @@ from perkamo_guard.keys import mask_keys
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
 from perkamo_guard.snippet import neutralise
+
+if TYPE_CHECKING:
+    from perkamo_guard.parse.javascript import JsModule
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +167,15 @@ def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     path_context = places.path_context(path)
     if not (path_context or _may_hold_context(file, places)):
         return
-    for site in _sites(file, ctx, places, path_context):
-        yield from _judge(file, ctx, site)
+    sites = list(_sites(file, ctx, places, path_context))
+    if file.kind is Kind.PYTHON or file.kind in SCRIPT_KINDS:
+        sites += _upload_sites(file, ctx, places)
+    seen: set[int] = set()
+    for site in sites:
+        # A payload literal is found both as a labelled string and as a sink.
+        if site.start not in seen:
+            seen.add(site.start)
+            yield from _judge(file, ctx, site)
 
 
 def _sites(file: SourceFile, ctx: Context, places: Places,
@@ -300,9 +311,7 @@ def _python_sites(file: SourceFile, ctx: Context, places: Places,
 
 
 def _script_sites(file: SourceFile, places: Places, base: bool) -> Iterator[Site]:
-    from perkamo_guard.parse.javascript import parse_file
-
-    for module in parse_file(file.text, file.kind.value):
+    for module in _script_modules(file):
         for string in module.strings():
             # A template with substitutions has no value we could judge.
             if string.partial or not _is_entry(places, string.context, base):
@@ -310,6 +319,63 @@ def _script_sites(file: SourceFile, places: Places, base: bool) -> Iterator[Site
             exact = file.text[string.start : string.end] == string.value
             yield Site(string.value, string.start, string.end, exact,
                        _is_list_item(file.text, string.start))
+
+
+def _upload_sites(file: SourceFile, ctx: Context, places: Places) -> list[Site]:
+    """Return the origin entries of payloads uploaded to ``/v1/admin/config/``.
+
+    The shared sink detection follows what labels cannot: a route built
+    from pieces, and a payload changed after it was written
+    (``body.allowedOrigins.push(…)``).
+    """
+    if "admin" not in file.text:
+        return []
+    try:
+        from perkamo_guard.sinks import find_sinks
+    except ImportError:
+        # NOTE: without the sink detection, an upload is still found by the
+        # ADMIN_CONFIG_ROUTE text signal, for literal routes only.
+        return []
+    try:
+        sinks = find_sinks(file, ctx.config)
+    except Exception:  # noqa: BLE001 - labelled strings already cover this file
+        logger.debug("no sinks for %s", file.display, exc_info=True)
+        return []
+    return [
+        site for sink in sinks
+        if sink.route.startswith(ADMIN_CONFIG_ROUTE) and sink.payload is not None
+        for site in _payload_sites(file, sink.payload, places)
+    ]
+
+
+def _payload_sites(file: SourceFile, payload: object, places: Places) -> Iterator[Site]:
+    """Yield the strings under origin keys of a sink's payload tree."""
+    from perkamo_guard.sinks import PDict, PList, PStr
+
+    # (node, under an origin key, an item of a list there)
+    todo: list[tuple[object, bool, bool]] = [(payload, False, False)]
+    while todo:
+        node, under_key, item = todo.pop()
+        if isinstance(node, PStr) and under_key:
+            exact = file.text[node.start : node.end] == node.value
+            yield Site(node.value, node.start, node.end, exact, item)
+        elif isinstance(node, PList):
+            todo += [(child, under_key, True) for child in node.items]
+        elif isinstance(node, PDict):
+            todo += [(entry.value, places.is_origin_key(entry.key), False)
+                     for entry in node.entries]
+
+
+def _script_modules(file: SourceFile) -> list[JsModule]:
+    """Return the file's script modules, parsed once for every family."""
+    try:
+        from perkamo_guard.parse.scripts import script_modules
+    except ImportError:
+        # NOTE: the shared per-file cache is new; without it we parse here.
+        from perkamo_guard.parse.javascript import parse_file
+
+        return parse_file(file.text, file.kind.value)
+    return script_modules(file)
 
 
 def _is_entry(places: Places, labels: Sequence[str], base: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,13 @@ Found = set[tuple[str, str, int, int]]
 LIVE = "sk_live_" + "9Qv2Lr7Tx4Pz8Wm3Nb6Kc1Hd"
 
 
-def _scan(tmp_path: Path, files: dict[str, str | bytes]) -> RunResult:
+def _scan(tmp_path: Path, files: dict[str, str | bytes], select: str = "ALL") -> RunResult:
     write_tree(tmp_path, files)
-    return scan(tmp_path)
+    return scan(tmp_path, select=select)
 
 
-def _found(tmp_path: Path, files: dict[str, str | bytes]) -> Found:
-    result = _scan(tmp_path, files)
+def _found(tmp_path: Path, files: dict[str, str | bytes], select: str = "ALL") -> Found:
+    result = _scan(tmp_path, files, select)
     assert result.errors == []
     return {(f.rule, f.path, f.line, f.column) for f in result.findings
             if f.rule.startswith("PG2")}
@@ -227,6 +228,31 @@ def test_script_entries_are_found_in_perkamo_objects_and_constants(
         tmp_path: Path, path: str, code: str, expected: set[tuple[str, int, int]]) -> None:
     found = _found(tmp_path, {path: code})
     assert {(rule, line, column) for rule, _, line, column in found} == expected
+
+
+def test_upload_with_a_route_built_from_pieces_is_found_through_the_sinks(
+        tmp_path: Path) -> None:
+    pytest.importorskip("perkamo_guard.sinks")
+    code = ('const PATH = "/v1/admin/" + "config/browser_sdk";\n'
+            "export async function push(extra) {\n"
+            '  const body = { ...extra, allowedOrigins: ["*"] };\n'
+            '  body.allowedOrigins.push("https://a.example/");\n'
+            '  await axios.post("https://api.perkamo.com" + PATH, body);\n}\n')
+    assert _found(tmp_path, {"scripts/push.ts": code}) == {
+        ("PG201", "scripts/push.ts", 3, 46),
+        ("PG202", "scripts/push.ts", 4, 29),
+    }
+
+
+@pytest.mark.parametrize("missing", ["perkamo_guard.sinks", "perkamo_guard.parse.scripts"])
+def test_literal_upload_is_found_without_the_shared_modules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    monkeypatch.setitem(sys.modules, missing, None)  # makes the import fail
+    code = ('await fetch(`${API}/v1/admin/config/browser_sdk`, {\n'
+            '  method: "POST", body: JSON.stringify({ allowedOrigins: ["*"] }) });\n')
+    assert _found(tmp_path, {"scripts/push.ts": code}, select="PG2") == {
+        ("PG201", "scripts/push.ts", 2, 60),
+    }
 
 
 # --- Context, silence and configuration ---------------------------------------------------
