@@ -19,6 +19,9 @@ from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 
 #: A key prefix that ends a literal: the key may continue in the next piece.
 _SPLIT_HINT = re.compile(r"""sk_(?:live|test)_["'`]""")
+#: What may join two pieces of a split key: ``+``, a line continuation, nothing.
+_JOIN = re.compile(r"""\s*(?:\+|\\)?\s*""")
+_PIECE = re.compile(r"""(["'`])([A-Za-z0-9]*)\1""")
 #: ``process.env.NAME``, ``process.env["NAME"]``, ``import.meta.env.NAME``.
 _ENV_READ = re.compile(
     r"""(?:process\.env|import\.meta\.env)\s*(?:\?\.|\.)\s*([A-Za-z_]\w*)"""
@@ -50,7 +53,10 @@ def _check_literals(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     keys = [*find_keys(file.text), *find_encoded_keys(file.text)]
     if _SPLIT_HINT.search(file.text):
         found = {key.start for key in keys}
-        keys.extend(k for k in split_keys(file, ctx) if k.start not in found)
+        for key in split_keys(file, ctx):
+            if key.start not in found:
+                found.add(key.start)
+                keys.append(key)
     committed: bool | None = None
     for key in keys:
         code = key_rule(file.zone, key.live)
@@ -98,10 +104,35 @@ def _folded_strings(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]
     elif file.kind in SCRIPT_KINDS:
         from perkamo_guard.parse.javascript import parse_file
 
+        broken = False
         for module in parse_file(file.text, file.kind.value):
             for string in module.strings():
                 if string.pieces > 1:
                     yield string.value, string.start
+            broken = broken or module.has_errors
+        if broken:
+            # Error recovery may have torn a concatenation apart.
+            yield from lexical_folds(file.text)
+
+
+def lexical_folds(text: str) -> Iterator[tuple[str, int]]:
+    """Fold ``"sk_live_" + "…"`` without a tree, for files that do not parse.
+
+    Each literal ending in a key prefix is joined with the plain literals
+    that follow it; the fold starts at the prefix.
+    """
+    for hint in _SPLIT_HINT.finditer(text):
+        pieces = [hint.group()[:-1]]
+        position = hint.end()
+        while True:
+            join = _JOIN.match(text, position)
+            piece = _PIECE.match(text, join.end() if join else position)
+            if piece is None:
+                break
+            pieces.append(piece.group(2))
+            position = piece.end()
+        if len(pieces) > 1:
+            yield "".join(pieces), hint.start()
 
 
 def _python_folds(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]:
@@ -114,7 +145,8 @@ def _python_folds(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]:
             strings = list(python.cst_strings(file))
         except Exception as exc:  # noqa: BLE001 - any parser failure is a file error
             ctx.file_error(file, f"cannot parse Python ({type(exc).__name__}); "
-                           "keys split over several strings may be missed")
+                           "keys split over several strings were searched as text only")
+            yield from lexical_folds(file.text)
             return
     for string in strings:
         if "sk_" in string.value:
