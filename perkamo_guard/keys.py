@@ -12,7 +12,7 @@ from dataclasses import dataclass
 #: ``risk_live_score`` is not a key) and runs over identifier-ish characters;
 #: placeholders such as ``sk_live_<your key>`` or ``sk_live_...`` stop early.
 KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_])sk_(live|test)_([A-Za-z0-9_\-]*)")
-KEY_PATTERN_BYTES = re.compile(rb"(?<![A-Za-z0-9_])sk_(live|test)_")
+KEY_PREFIX = re.compile(r"(?<![A-Za-z0-9_])sk_(live|test)_")
 
 #: Bodies of real keys are long runs of letters and digits.
 MIN_BODY = 16

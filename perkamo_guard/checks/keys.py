@@ -14,7 +14,7 @@ from perkamo_guard.envnames import (
     has_public_prefix,
     names_secret_key,
 )
-from perkamo_guard.keys import B64_TRIGGERS, KeyMatch, find_encoded_keys, find_keys, mask
+from perkamo_guard.keys import B64_TRIGGERS, KEY_PREFIX, KeyMatch, find_encoded_keys, find_keys, mask
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 
 #: A key prefix that ends a literal: the key may continue in the next piece.
@@ -32,6 +32,8 @@ _DESTRUCTURED_NAME = re.compile(r"(?:^|,)\s*([A-Za-z_]\w*)")
 _COMMENT_START = ("#", "//", "/*", "*", "<!--")
 _SOURCES_CONTENT = re.compile(r'"sourcesContent"\s*:\s*\[')
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+#: A line break inside a JSON string (CRLF, CR or LF), or an escaped backslash.
+_JSON_ESCAPE = re.compile(r"\\\\|\\r\\n|\\r|\\n")
 
 
 def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
