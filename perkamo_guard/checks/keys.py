@@ -289,7 +289,10 @@ def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
         covered.append((entry.name_start, entry.line_end))
         keys = list(find_keys(entry.value))
         end = entry.name_start + len(entry.name)
-        if has_public_prefix(entry.name) and (names_secret_key(entry.name) or keys):
+        # NOTE: a public variable holding even a placeholder key teaches the
+        # mistake, so any key shape counts here, not only real keys.
+        holds_key = bool(KEY_PREFIX.search(entry.value))
+        if has_public_prefix(entry.name) and (names_secret_key(entry.name) or holds_key):
             yield ctx.finding(file, "PG102", entry.name_start, end,
                               _public_name_message(entry.name), [k.text for k in keys])
         live = [k for k in keys if k.live]
