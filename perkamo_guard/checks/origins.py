@@ -35,7 +35,6 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -44,33 +43,29 @@ from perkamo_guard.config import Config
 from perkamo_guard.keys import mask_keys
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
+from perkamo_guard.originnames import CONTEXT_WORDS, Places, normalise, places_for
 from perkamo_guard.snippet import neutralise
 
 if TYPE_CHECKING:
     from perkamo_guard.parse.javascript import JsModule
+    from perkamo_guard.parse.structured import Node
 
 logger = logging.getLogger(__name__)
 
-#: Origin keys, normalised (see `normalise`).
-ORIGIN_KEYS = frozenset({
-    "origins", "allowedorigins", "allowedorigin", "allowedrequestorigins",
-    "requestorigins", "browserorigins", "allowedbrowserorigins",
-})  # fmt: skip
-#: Words that make a key, name or path part a Perkamo context.
-CONTEXT_WORDS = ("perkamo",)
-#: Whole names (normalised) that make a Perkamo context: the browser SDK.
-CONTEXT_NAMES = frozenset({"browsersdk"})
 #: Top-level keys by which a document says what it is.
 _DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")
 #: The route of Perkamo's admin config upload.
 ADMIN_CONFIG_ROUTE = "/v1/admin/config"
 
-_SEPARATORS = re.compile(r"[\s_.\-]+")
 _CONTEXT_HINT = re.compile(r"perkamo|browser[_\-]?sdk", re.IGNORECASE)
 #: An entry that a template or the shell fills in: not ours to judge.
 _TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
 _USERINFO = re.compile(r"(//[^/@\s:]*:)([^/@\s]+)@")
 _ENV_ASSIGN = re.compile(r"[ \t]*=[ \t]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Lock files (package-lock.json, pnpm-lock.yaml, poetry.lock): read as text
+#: by the key rules, never parsed.
+_LOCK_FILE = re.compile(r"(?:^|[-.])lock(?:\.json|\.ya?ml)?$|^npm-shrinkwrap\.json$")
 _MAX_SHOWN = 60
 
 _ADVICE = {
@@ -81,68 +76,6 @@ _ADVICE = {
     "PG204": "serve the site over https and list its https:// origin",
     "PG205": "write it as scheme://host[:port], such as https://shop.example.com",
 }
-
-
-def normalise(name: str) -> str:
-    """Fold case and drop ``_ - .`` and spaces: ``allowedOrigins`` -> ``allowedorigins``."""
-    return _SEPARATORS.sub("", name).lower()
-
-
-def names_perkamo_origins(name: str) -> bool:
-    """Tell whether a name says both Perkamo and origins (needs no context)."""
-    folded = normalise(name)
-    return "perkamo" in folded and ("origins" in folded or folded.endswith("origin"))
-
-
-@dataclass(frozen=True)
-class Places:
-    """The names that mark origin lists and Perkamo contexts, for one run."""
-
-    keys: frozenset[str]
-    configured: frozenset[str]
-    words: tuple[str, ...]
-
-    def is_origin_key(self, label: str) -> bool:
-        """Tell whether a key or name (its last dotted part) holds origins."""
-        name = normalise(label.rsplit(".", 1)[-1])
-        return name in self.keys or self.needs_no_context(label)
-
-    def needs_no_context(self, label: str) -> bool:
-        """Tell whether a name is an origin list wherever it occurs."""
-        name = normalise(label.rsplit(".", 1)[-1])
-        return name in self.configured or names_perkamo_origins(name)
-
-    def is_context(self, label: str) -> bool:
-        """Tell whether a key, name or path part names Perkamo or its SDK."""
-        folded = normalise(label)
-        return folded in CONTEXT_NAMES or any(w in folded for w in self.words)
-
-    def in_context(self, labels: Sequence[str], base: bool, code: bool) -> bool:
-        """Tell whether the labels above an origin key make a Perkamo context."""
-        context = base
-        for label in labels:
-            if self.is_context(label):
-                context = True
-            elif code and "cors" in normalise(label):
-                context = False
-        return context
-
-    def path_context(self, path: PurePosixPath) -> bool:
-        """Tell whether a file's path names Perkamo or its browser SDK."""
-        return any(
-            self.is_context(part) or self.is_context(part.split(".", 1)[0])
-            for part in path.parts
-        )
-
-
-@lru_cache(maxsize=8)
-def places_for(config: Config) -> Places:
-    """Return the default names merged with the configuration's."""
-    return Places(
-        keys=ORIGIN_KEYS | {normalise(k) for k in config.origin_keys},
-        configured=frozenset(normalise(k) for k in config.origin_keys),
-        words=CONTEXT_WORDS + tuple(normalise(w) for w in config.origin_context if w),
-    )
 
 
 @dataclass(frozen=True)
@@ -163,6 +96,8 @@ class Site:
 def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     """Report every allowed-origin entry of a file that is not an exact origin."""
     places = places_for(ctx.config)
+    if _LOCK_FILE.search(file.path.name.lower()):
+        return  # thousands of package entries, never an origin list
     path = _relative(file, ctx.config.root)
     path_context = places.path_context(path)
     if not (path_context or _may_hold_context(file, places)):
@@ -218,21 +153,10 @@ def _relative(file: SourceFile, root: Path) -> PurePosixPath:
 
 def _document_sites(file: SourceFile, ctx: Context, places: Places,
                     path_context: bool) -> Iterator[Site]:
-    from perkamo_guard.parse.structured import (
-        StructuredError,
-        load_json,
-        load_toml,
-        load_yaml,
-        walk,
-    )
+    from perkamo_guard.parse.structured import StructuredError
 
     try:
-        if file.kind is Kind.JSON:
-            roots = [load_json(file.text)]
-        elif file.kind is Kind.YAML:
-            roots = load_yaml(file.text)
-        else:
-            roots = [load_toml(file.text)]
+        roots = _load(file)
     except StructuredError as exc:
         if file.kind is Kind.YAML and "{{" in file.text:
             # A Helm or Jinja template is YAML only once rendered.
@@ -241,22 +165,68 @@ def _document_sites(file: SourceFile, ctx: Context, places: Places,
         ctx.file_error(file, f"cannot parse {file.kind.value.upper()}: {exc}; "
                              "allowed origins in it are not checked")
         return
-
     for root in roots:
         base = path_context or _declares_perkamo(root.value)
-        for path, node in walk(root):
-            if not isinstance(node.value, str):
-                continue
-            labels = [part for part in path if isinstance(part, str)]
-            key_at = max((i for i, p in enumerate(path) if isinstance(p, str)),
-                         default=-1)
-            if key_at < 0 or not places.is_origin_key(labels[-1]):
-                continue
-            key = labels[-1]
-            if places.needs_no_context(key) or places.in_context(labels[:-1], base, False):
-                exact = file.text[node.start : node.end] == node.value
-                yield Site(node.value, node.start, node.end, exact,
-                           item=key_at < len(path) - 1)
+        yield from _tree_sites(file, root, places, base)
+
+
+def _load(file: SourceFile) -> list[Node]:
+    from perkamo_guard.parse.structured import load_json, load_toml, load_yaml
+
+    if file.kind is Kind.JSON:
+        return [load_json(file.text)]
+    if file.kind is Kind.YAML:
+        return load_yaml(file.text)
+    return [load_toml(file.text)]
+
+
+def _tree_sites(file: SourceFile, root: Node, places: Places,
+                base: bool) -> Iterator[Site]:
+    """Yield the origin strings of one document: under keys, or env-style."""
+    from perkamo_guard.parse.structured import walk
+
+    for path, node in walk(root):
+        if isinstance(node.value, dict):
+            yield from _name_value_site(file, node.value, places)
+            continue
+        if not isinstance(node.value, str):
+            continue
+        key_at = max((i for i, p in enumerate(path) if isinstance(p, str)), default=-1)
+        if key_at < len(path) - 1:
+            yield from _assignment_site(file, node, places)
+        if key_at < 0 or not places.is_origin_key(str(path[key_at])):
+            continue
+        labels = [part for part in path[:key_at] if isinstance(part, str)]
+        if places.needs_no_context(str(path[key_at])) or places.in_context(
+                labels, base, False):
+            yield _node_site(file, node, item=key_at < len(path) - 1)
+
+
+def _node_site(file: SourceFile, node: Node, item: bool, skip: int = 0) -> Site:
+    """Return a site for a string node, from ``skip`` characters into it."""
+    assert isinstance(node.value, str)
+    value = node.value[skip:]
+    exact = file.text[node.start : node.end] == node.value
+    start = node.start + skip if exact else node.start
+    return Site(value, start, node.end, exact, item)
+
+
+def _name_value_site(file: SourceFile, mapping: dict[str, Node],
+                     places: Places) -> Iterator[Site]:
+    """Kubernetes-style env: ``{name: PERKAMO_ALLOWED_ORIGINS, value: "…"}``."""
+    name, value = mapping.get("name"), mapping.get("value")
+    if name is None or value is None or not isinstance(name.value, str):
+        return
+    if isinstance(value.value, str) and places.needs_no_context(name.value):
+        yield _node_site(file, value, item=False)
+
+
+def _assignment_site(file: SourceFile, node: Node, places: Places) -> Iterator[Site]:
+    """Compose-style env list item: ``- PERKAMO_ALLOWED_ORIGINS=https://…``."""
+    assert isinstance(node.value, str)
+    name, equals, _ = node.value.partition("=")
+    if equals and _ENV_NAME.fullmatch(name) and places.needs_no_context(name):
+        yield _node_site(file, node, item=False, skip=len(name) + 1)
 
 
 def _declares_perkamo(value: object) -> bool:

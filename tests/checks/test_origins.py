@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from perkamo_guard.checks.origins import Places, names_perkamo_origins, normalise
 from perkamo_guard.engine import RunResult
 from tests.conftest import scan, write_tree
 
@@ -75,6 +74,13 @@ def _found(tmp_path: Path, files: dict[str, str | bytes], select: str = "ALL") -
         ({"docker-compose.yml": "services:\n  api:\n    environment:\n"
                                 "      PERKAMO_ALLOWED_ORIGINS: https://a.example/\n"},
          {("PG202", "docker-compose.yml", 4, 32)}),
+        # Env lists of compose files and Kubernetes manifests.
+        ({"docker-compose.yml": "services:\n  api:\n    environment:\n"
+                                "      - PERKAMO_ALLOWED_ORIGINS=https://a.example/\n"},
+         {("PG202", "docker-compose.yml", 4, 33)}),
+        ({"k8s/api.yaml": "env:\n  - name: PERKAMO_ALLOWED_ORIGINS\n"
+                          "    value: \"https://ok.example,http://a.example\"\n"},
+         {("PG204", "k8s/api.yaml", 3, 32)}),
     ],
 )
 def test_data_document_entries_are_found_at_their_first_character(
@@ -272,6 +278,9 @@ def test_literal_upload_is_found_without_the_shared_modules(
         # Values that are not strings, and templated entries.
         {"perkamo.yaml": "origins: [1, null, true]\nallowed_origins:\n"},
         {"perkamo.yaml": "origins: ['{{ shop_origin }}', '${SHOP}', '$SHOP']\n"},
+        # Lock files are never parsed.
+        {"package-lock.json": '{"packages": {"perkamo": {"origins": ["*"]}}}'},
+        {"pnpm-lock.yaml": "perkamo:\n  origins: ['*']\n"},
         # A mapping under an origin key is not a list of origins.
         {"perkamo.yaml": "origins:\n  production: {enabled: true}\n"},
     ],
@@ -377,33 +386,3 @@ def test_entry_with_a_password_control_characters_or_great_length_is_shown_safel
     assert len(result.findings) == 3
     assert "hunter2secret" not in shown and "\x1b" not in shown
     assert max(len(f.message) for f in result.findings) < 200
-
-
-# --- Names and context ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "folded"),
-    [("allowedOrigins", "allowedorigins"), ("ALLOWED-ORIGINS", "allowedorigins"),
-     ("allowed.request_origins", "allowedrequestorigins"), ("Browser SDK", "browsersdk")],
-)
-def test_names_are_normalised_without_case_or_separators(name: str, folded: str) -> None:
-    assert normalise(name) == folded
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [("PERKAMO_ALLOWED_ORIGINS", True), ("perkamoOrigins", True),
-     ("PERKAMO_ALLOWED_ORIGINS_STAGING", True), ("PERKAMO_ORIGIN", True),
-     ("PERKAMO_ORIGIN_HEADER", False), ("CORS_ALLOWED_ORIGINS", False),
-     ("PERKAMO_SECRET_KEY", False)],
-)
-def test_perkamo_origin_names_need_no_context(name: str, expected: bool) -> None:
-    assert names_perkamo_origins(name) is expected
-
-
-def test_cors_below_a_perkamo_label_ends_the_context_in_code_only() -> None:
-    places = Places(frozenset({"origins"}), frozenset(), ("perkamo",))
-    assert places.in_context(["perkamoRouter.use", "cors"], False, code=True) is False
-    assert places.in_context(["perkamo", "cors"], False, code=False) is True
-    assert places.in_context(["cors", "perkamo"], False, code=True) is True
