@@ -370,7 +370,8 @@ def _original_position(text: str, contents: list[tuple[int, int]],
     for index, (start, end) in enumerate(contents):
         if start <= offset < end:
             name = sources[index] if index < len(sources) else f"source #{index + 1}"
-            line = text.count("\\n", start, offset) + 1
+            breaks = _JSON_ESCAPE.finditer(text, start, offset)
+            line = sum(m.group() != "\\\\" for m in breaks) + 1
             return f" (original source {name} line {line})"
     return ""
 
