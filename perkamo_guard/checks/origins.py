@@ -35,6 +35,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,7 @@ ADMIN_CONFIG_ROUTE = "/v1/admin/config"
 _CONTEXT_HINT = re.compile(r"perkamo|browser[_\-]?sdk", re.IGNORECASE)
 #: An entry that a template or the shell fills in: not ours to judge.
 _TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
 _USERINFO = re.compile(r"(//[^/@\s:]*:)([^/@\s]+)@")
 _ENV_ASSIGN = re.compile(r"[ \t]*=[ \t]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -95,9 +97,9 @@ class Site:
 
 def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     """Report every allowed-origin entry of a file that is not an exact origin."""
-    places = places_for(ctx.config)
     if _LOCK_FILE.search(file.path.name.lower()):
         return  # thousands of package entries, never an origin list
+    places = places_for(ctx.config)
     path = _relative(file, ctx.config.root)
     path_context = places.path_context(path)
     if not (path_context or _may_hold_context(file, places)):
@@ -267,7 +269,7 @@ def _python_sites(file: SourceFile, ctx: Context, places: Places,
                   base: bool) -> Iterator[Site]:
     from perkamo_guard.parse.python_values import labelled_strings
 
-    found = labelled_strings(file)
+    found = labelled_strings(file, _key_hint(ctx.config))
     # Only statements that could hold an origin list are worth a file error.
     lines = [str(line) for line, text in found.unparsed if _TRIGGER.search(text)]
     if lines:
@@ -278,6 +280,13 @@ def _python_sites(file: SourceFile, ctx: Context, places: Places,
         if _is_entry(places, string.labels, base):
             yield Site(string.value, string.start, string.end, string.exact,
                        string.item)
+
+
+@lru_cache(maxsize=8)
+def _key_hint(config: Config) -> re.Pattern[str]:
+    """Match any text that could name an origin key: a cheap filter on statements."""
+    words = {"rigin", *(_longest_word(key) for key in config.origin_keys)}
+    return re.compile("|".join(sorted(map(re.escape, words))), re.IGNORECASE)
 
 
 def _script_sites(file: SourceFile, places: Places, base: bool) -> Iterator[Site]:
@@ -370,6 +379,8 @@ def _is_list_item(text: str, start: int) -> bool:
 
 def _judge(file: SourceFile, ctx: Context, site: Site) -> Iterator[Finding]:
     """Yield one finding for each entry of a site that is not an exact origin."""
+    if _PLACEHOLDER.search(site.value):
+        return  # an example file's "<your origins>", not a value yet
     entries = [(0, site.value)] if site.item else split_origin_list(site.value)
     for offset, entry in entries:
         if _TEMPLATE.search(entry):
@@ -436,9 +447,14 @@ def _config_triggers(config: Config) -> tuple[bytes, ...]:
     """
     forms: set[str] = set()
     for key in config.origin_keys:
-        word = max(_WORD_BREAK.split(key), key=len)
+        word = _longest_word(key)
         forms.update((word.lower(), word.upper(), word.capitalize()))
     return tuple(sorted(form.encode("utf-8") for form in forms if form))
+
+
+def _longest_word(key: str) -> str:
+    """Return the longest word of a snake, kebab or camel case name."""
+    return max(_WORD_BREAK.split(key), key=len)
 
 
 FAMILY = Family(

@@ -62,19 +62,25 @@ class LabelledStrings:
     unparsed: list[tuple[int, str]]
 
 
-def labelled_strings(file: SourceFile) -> LabelledStrings:
+def labelled_strings(file: SourceFile,
+                     hint: re.Pattern[str] | None = None) -> LabelledStrings:
     """Return every direct string of a Python file with its labels.
 
     A file the running interpreter cannot parse whole (newer or older
     syntax) is read one top-level statement at a time, so that a constant
     next to a ``type X = …`` statement is still found; libcst is not needed.
+
+    :param hint:
+        When given, statements whose source text does not match it are not
+        walked (their labels could not name what the caller looks for).
     """
     try:
         trees = [parse_ast(file)]
         unparsed: list[tuple[int, str]] = []
     except PythonSyntaxError:
         trees, unparsed = _parse_statements(file.text)
-    strings = [s for tree in trees for s in _Walker(file).walk(tree)]
+    walker = _Walker(file, hint)
+    strings = [s for tree in trees for s in walker.walk(tree)]
     return LabelledStrings(sorted(strings, key=lambda s: s.start), unparsed)
 
 
@@ -117,8 +123,9 @@ def _try_parse(text: str) -> ast.Module | None:
 class _Walker:
     """Walk a tree without recursion, carrying labels down to the strings."""
 
-    def __init__(self, file: SourceFile) -> None:
+    def __init__(self, file: SourceFile, hint: re.Pattern[str] | None) -> None:
         self.file = file
+        self.hint = hint
 
     def walk(self, tree: ast.AST) -> Iterator[LabelledString]:
         stack: list[_Step] = [_Step(tree, (), False, False)]
@@ -127,12 +134,23 @@ class _Walker:
             node = step.node
             if isinstance(node, ast.JoinedStr):
                 continue  # a formatted string has no value we could judge
+            if isinstance(node, ast.stmt) and not self._may_match(node):
+                continue
             folded = _fold(node) if isinstance(node, ast.expr) else None
             if folded is not None and isinstance(node, ast.expr):
                 if step.direct:
                     yield self._string(node, folded, step)
                 continue
             stack.extend(reversed(list(_children(step))))
+
+    def _may_match(self, statement: ast.stmt) -> bool:
+        """Tell whether a statement's lines hold the hint (always, without one)."""
+        if self.hint is None or statement.end_lineno is None:
+            return True
+        lines = self.file.lines
+        start, _ = lines.line_span(statement.lineno)
+        _, end = lines.line_span(statement.end_lineno)
+        return self.hint.search(self.file.text, start, end) is not None
 
     def _string(self, node: ast.expr, value: str, step: _Step) -> LabelledString:
         """Place a string's content: the first character inside its quotes."""
