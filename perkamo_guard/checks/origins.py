@@ -69,6 +69,8 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: by the key rules, never parsed.
 _LOCK_FILE = re.compile(r"(?:^|[-.])lock(?:\.json|\.ya?ml)?$|^npm-shrinkwrap\.json$")
 _MAX_SHOWN = 60
+#: Code: Python, and JS/TS on its own or in the script blocks of a page.
+_CODE_KINDS = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 
 _ADVICE = {
     "PG201": "list every origin in full, without wildcards",
@@ -105,7 +107,7 @@ def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     if not (path_context or _may_hold_context(file, places)):
         return
     sites = list(_sites(file, ctx, places, path_context))
-    if file.kind is Kind.PYTHON or file.kind in SCRIPT_KINDS:
+    if file.kind in _CODE_KINDS:
         sites += _upload_sites(file, ctx, places)
     seen: set[int] = set()
     for site in sites:
@@ -460,8 +462,7 @@ def _longest_word(key: str) -> str:
 FAMILY = Family(
     name="origins",
     codes=frozenset({"PG201", "PG202", "PG203", "PG204", "PG205"}),
-    kinds=frozenset({Kind.PYTHON, Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML,
-                     *SCRIPT_KINDS}),
+    kinds=frozenset({Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML, *_CODE_KINDS}),
     triggers=(b"rigin", b"RIGIN"),
     check=check,
     config_triggers=_config_triggers,

@@ -219,6 +219,10 @@ def test_python_statement_that_no_parser_reads_is_a_file_error(tmp_path: Path) -
          '<template><div /></template>\n<script setup lang="ts">\n'
          'const perkamo = { allowedOrigins: ["https://a.example/"] };\n</script>\n',
          {("PG202", 3, 37)}),
+        ("public/index.html",
+         '<meta http-equiv="Content-Security-Policy" content="connect-src \'self\'">\n'
+         '<script>Perkamo.init({ allowedOrigins: ["https://a.example/"] });</script>\n',
+         {("PG202", 2, 42)}),
         # Templates with substitutions, CORS options and CSP headers are silent.
         ("src/perkamo.ts", "export const perkamo = { origins: [`https://${host}/`] };\n", set()),
         ("server/perkamo.ts", 'app.use(cors({ origins: ["*"] }));\n', set()),
