@@ -30,7 +30,7 @@ _SEPARATORS = re.compile(r"[\s_.\-]+")
 
 
 def normalise(name: str) -> str:
-    """Fold case and drop ``_ - .`` and spaces: ``allowedOrigins`` -> ``allowedorigins``."""
+    """Return ``name`` in lower case without ``_``, ``-``, ``.`` and spaces."""
     return _SEPARATORS.sub("", name).lower()
 
 

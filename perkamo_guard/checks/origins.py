@@ -164,7 +164,8 @@ def _document_sites(file: SourceFile, ctx: Context, places: Places,
     except StructuredError as exc:
         if file.kind is Kind.YAML and "{{" in file.text:
             # A Helm or Jinja template is YAML only once rendered.
-            logger.info("%s: not YAML before rendering (%s); skipped", file.display, exc)
+            logger.info("%s: not YAML before rendering (%s); skipped",
+                        file.display, exc)
             return
         ctx.file_error(file, f"cannot parse {file.kind.value.upper()}: {exc}; "
                              "allowed origins in it are not checked")
