@@ -49,6 +49,10 @@ OPTION_KEYS = frozenset({
     "hooks", "searchParams", "params", "prefixUrl", "baseURL", "responseType",
     "throwHttpErrors", "json", "body", "query", "keepalive", "redirect",
 })
+#: Methods that change the object they are called on (or, for assign, the first argument).
+_CHANGES = frozenset({"assign", "push", "unshift", "append", "set"})
+#: The last names of calls that may be Perkamo calls (a bare name may be an instance).
+_CANDIDATES = HTTP_METHODS | {"request", "fetch", "raw", "sendBeacon"}
 #: Chained superagent calls between ``.post(url)`` and ``.send(body)``.
 _CHAIN = frozenset({"set", "type", "accept", "query", "timeout", "retry", "ok", "use",
                     "auth", "withCredentials", "send", "field", "redirects"})
@@ -73,13 +77,17 @@ MAX_NESTING = 100
 
 def find_sinks(file: SourceFile, config: Config) -> list[SinkCall]:
     """Return the Perkamo calls and configured sinks of every script of a file."""
+    configured = {sink.call.rsplit(".", 1)[-1] for sink in config.event_sinks}
     sinks = []
     for module in script_modules(file):
         reader = _Reader(module)
         for call in module.calls():
-            sink = reader.sink(call, config.event_sinks)
-            if sink is not None:
-                sinks.append(sink)
+            # NOTE: most calls end in a name no client or sink has; they cost a lookup.
+            last = call.callee.rsplit(".", 1)[-1]
+            if last in _CANDIDATES or last in configured or "." not in call.callee:
+                sink = reader.sink(call, config.event_sinks)
+                if sink is not None:
+                    sinks.append(sink)
     return sinks
 
 
@@ -113,6 +121,7 @@ class _Reader:
         self._events: dict[int, dict[str, list[_Event]]] = {}
         self._functions: dict[str, list[Node]] | None = None
         self._imports: dict[str, str] | None = None
+        self._instances: set[str] | None = None
         self._active: set[int] = set()
         self._nesting = 0
 
@@ -128,6 +137,9 @@ class _Reader:
             return self._configured(call, sink)
         if any(_type(_unwrap(a)) in _FUNCTIONS for a in call.arguments):
             return None  # a route handler, such as app.post("/v1/events", handler)
+        first = _unwrap(_arg(call.arguments, 0))
+        if first is not None and first.type == "string" and not _may_be_path(self.text(first)):
+            return None  # a literal that names no route: map.get("key")
         request = self._request(node, call.arguments)
         if request is None or request.url is None:
             return None
@@ -284,6 +296,8 @@ class _Reader:
             return LIBRARIES.get(imported), ()
         if name in LIBRARIES or name == "fetch":
             return LIBRARIES.get(name, "fetch"), ()
+        if name not in self.instances():
+            return None, ()
         bound = self.bound_value(name, at)
         made = _unwrap(bound[0]) if bound is not None else None
         if bound is None or made is None or made.type != "call_expression":
@@ -301,6 +315,28 @@ class _Reader:
             if option in props:
                 return library, tuple(self.url_pieces(props[option], bound[1], 1))
         return library, ()
+
+    def instances(self) -> set[str]:
+        """Return the names bound to a factory call such as ``axios.create(…)``.
+
+        Only these receivers are worth following to their binding.
+        """
+        if self._instances is None:
+            self._instances = set()
+            for call in self.module.calls():
+                if call.callee.rsplit(".", 1)[-1] not in FACTORIES:
+                    continue
+                holder = call.node.parent
+                while holder is not None and holder.type in ("await_expression", *_TRANSPARENT):
+                    holder = holder.parent
+                target = None
+                if holder is not None and holder.type == "variable_declarator":
+                    target = holder.child_by_field_name("name")
+                elif holder is not None and holder.type == "assignment_expression":
+                    target = holder.child_by_field_name("left")
+                if target is not None and target.type == "identifier":
+                    self._instances.add(self.text(target))
+        return self._instances
 
     def imports(self) -> dict[str, str]:
         """Return local names bound by ``import`` or ``require`` to their package."""
@@ -440,10 +476,12 @@ class _Reader:
         func = _unwrap(node.child_by_field_name("function"))
         if func is None or func.type != "member_expression":
             return
-        args = _arguments(node)
         prop = self.text(func.child_by_field_name("property"))
+        if prop not in _CHANGES:
+            return
+        args = _arguments(node)
         receiver = _unwrap(func.child_by_field_name("object"))
-        if self.text(func) == "Object.assign" and args:
+        if prop == "assign" and self.text(func) == "Object.assign" and args:
             root, path = self._path(_unwrap(args[0]))
             for source in args[1:]:
                 if root:
@@ -823,6 +861,11 @@ def _unwrap(node: Node | None) -> Node | None:
         last = node.type == "type_assertion" and node.named_child_count > 0
         node = node.named_child(node.named_child_count - 1 if last else 0)
     return node
+
+
+def _may_be_path(literal: str) -> bool:
+    """Tell whether a string literal (quotes included) may hold a URL or path."""
+    return "/" in literal or literal[1:3] == "v1"
 
 
 def _type(node: Node | None) -> str:

@@ -32,6 +32,8 @@ VERB_FIRST = frozenset({"request", "stream", "build_request"})
 #: Modules whose bare functions (``from requests import post``) are clients.
 CLIENT_MODULES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3")
 PAYLOAD_KEYWORDS = ("json", "data", "content", "body")
+#: Constructors and functions of urllib that take a URL and data.
+_CONSTRUCTORS = frozenset({"Request", "urlopen"})
 #: Calls that hand on their first argument as the payload.
 _PASS_THROUGH = frozenset({
     "json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps",
@@ -54,13 +56,25 @@ def find_sinks(file: SourceFile, config: Config) -> list[SinkCall]:
     """Return the Perkamo calls and configured sinks of a Python file."""
     tree = parse_ast(file)
     reader = _Reader(file, tree)
+    names = HTTP_METHODS | VERB_FIRST | _CONSTRUCTORS
+    names |= {sink.call.rsplit(".", 1)[-1] for sink in config.event_sinks}
     sinks = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and id(node) not in reader.decorators:
+    for node in reader.calls:
+        # NOTE: most calls end in a name no client or sink has; they cost a lookup.
+        if _last_name(node.func, reader.imports) in names and id(node) not in reader.decorators:
             sink = reader.sink(node, config.event_sinks)
             if sink is not None:
                 sinks.append(sink)
     return sinks
+
+
+def _last_name(func: ast.expr, imports: dict[str, str]) -> str:
+    """Return the last part of a called name, through an import alias."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return imports.get(func.id, func.id).rsplit(".", 1)[-1]
+    return ""
 
 
 #: A key of a subscript path as written: its text ("" when computed) and node.
@@ -88,6 +102,7 @@ class _Reader:
         self.imports: dict[str, str] = {}
         self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self.decorators: set[int] = set()
+        self.calls: list[ast.Call] = []
         self._events: dict[int, dict[str, list[_Event]]] = {}
         self._attributes: dict[str, list[_Event]] | None = None
         self._active: set[int] = set()
@@ -95,10 +110,17 @@ class _Reader:
         self._index(tree)
 
     def _index(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-            if isinstance(node, ast.Import):
+        """Walk the tree once: parents, calls, imports, functions, decorators."""
+        parents, calls = self.parents, self.calls
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            for child in _children(node):
+                parents[id(child)] = node
+                stack.append(child)
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            elif isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imports[alias.asname or alias.name.split(".")[0]] = (
                         alias.name if alias.asname else alias.name.split(".")[0])
@@ -138,16 +160,19 @@ class _Reader:
             method = _verb(keywords.get("method")) or ("POST" if payload else "GET")
         else:
             return None
-        if url is None:
+        if url is None or _cannot_be_route(url):
             return None
         return self._http_sink(call, name, method, url, payload, keywords)
 
     def _http_sink(self, call: ast.Call, name: str, method: str | None, url: ast.expr,
                    payload: ast.expr | None, keywords: dict[str, ast.expr]) -> SinkCall | None:
+        pieces = self.url_pieces(url, call, 0)
         base: tuple[UrlPiece, ...] = ()
-        if isinstance(call.func, ast.Attribute):
+        if isinstance(call.func, ast.Attribute) and not _is_absolute(pieces):
+            if not any(p.text and ("/" in p.text or p.text.startswith("v1")) for p in pieces):
+                return None
             base = self.client_base(call.func.value, call)
-        found = read_url(self.url_pieces(url, call, 0), base)
+        found = read_url(pieces, base)
         if found is None:
             return None
         for keyword in PAYLOAD_KEYWORDS:
@@ -295,17 +320,22 @@ class _Reader:
         return found
 
     def scope_events(self, scope: _Scope) -> dict[str, list[_Event]]:
-        """Return, by name, the bindings and changes a scope makes, in order."""
-        cached = self._events.get(id(scope))
-        if cached is None:
-            cached = {}
+        """Return, by name, the bindings and changes a scope makes, in order.
+
+        A scope is read when a name in it is first followed, so that a file
+        with one Perkamo call pays for one function, not for all of them.
+        """
+        found = self._events.get(id(scope))
+        if found is None:
+            found = {}
             for node in _own_nodes(scope):
-                for name, event in _events_of(node):
-                    cached.setdefault(name, []).append(event)
-            for events in cached.values():
+                if type(node) in _EVENT_TYPES:
+                    for name, event in _events_of(node):
+                        found.setdefault(name, []).append(event)
+            for events in found.values():
                 events.sort(key=lambda e: _position(e.node))
-            self._events[id(scope)] = cached
-        return cached
+            self._events[id(scope)] = found
+        return found
 
     def attribute_events(self) -> dict[str, list[_Event]]:
         """Return ``self.attr = …`` and class-body bindings, by attribute name."""
@@ -596,7 +626,24 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, _SCOPES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(_children(node)))
+
+
+#: The node types that bind or change a name (``_events_of`` reads them).
+_EVENT_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.With,
+                          ast.AsyncWith, ast.For, ast.AsyncFor, ast.Delete, ast.Call})
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """Return a node's child nodes; a leaner ``ast.iter_child_nodes``."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif type(value) is list:
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 def _events_of(node: ast.AST) -> Iterator[tuple[str, _Event]]:
@@ -677,6 +724,16 @@ def _key(node: ast.expr) -> _RawKey | None:
     """A constant subscript key, with its node for the reader to place."""
     text = _string(node)
     return None if text is None else (text, node)
+
+
+def _cannot_be_route(url: ast.expr) -> bool:
+    """Tell cheaply that a URL argument is a literal that names no route."""
+    text = _string(url)
+    return text is not None and "/" not in text and not text.startswith("v1")
+
+
+def _is_absolute(pieces: list[UrlPiece]) -> bool:
+    return bool(pieces) and bool(pieces[0].text) and "//" in (pieces[0].text or "")[:12]
 
 
 def _string(node: ast.AST) -> str | None:
