@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perkamo_guard.fields import field_table
 from perkamo_guard.keys import find_keys, mask
@@ -38,8 +38,8 @@ class SecretValue:
     #: What the value is, for messages.
     kind: str
     #: The literal text of the secret as the value holds it ("" when the
-    #: secret is a run-time part).
-    text: str
+    #: secret is a run-time part); never shown, not even in a repr.
+    text: str = field(repr=False)
 
 
 def find_secret_value(pieces: Sequence[str | None]) -> SecretValue | None:
