@@ -386,7 +386,7 @@ class _Reader:
                         *self.url_pieces(right, at, depth + 1)]
             if operator in ("??", "||"):
                 return self.url_pieces(right, at, depth + 1)
-        if kind == "identifier":
+        if kind in ("identifier", "shorthand_property_identifier"):
             bound = self.bound_value(self.text(node), at)
             if bound is not None:
                 return self.url_pieces(bound[0], bound[1], depth + 1)
@@ -548,7 +548,7 @@ class _Reader:
             return self._text_value(node, at, depth)
         if kind in ("number", "true", "false", "null", "undefined"):
             return self._constant(node)
-        if kind == "identifier":
+        if kind in ("identifier", "shorthand_property_identifier"):
             return self.name_value(self.text(node), node, at, depth)
         if kind == "ternary_expression":
             options = [node.child_by_field_name("consequence"),

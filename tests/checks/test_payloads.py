@@ -284,6 +284,13 @@ JAVASCRIPT_CASES = [
         });
         """, {("PG302", 4, 49)}, id="token-in-url-query-value"),
     pytest.param("""
+        export async function send(user) {
+          const body = JSON.stringify({ type: "login", pin: user.pin });
+          const url = "/v1/events";
+          await fetch(url, { method: "POST", headers, body });
+        }
+        """, {("PG301", 2, 48)}, id="shorthand-body-and-url-variables"),
+    pytest.param("""
         export function send(e) {
           const payload = { type: "x", password: e.password };
           delete payload.password;
