@@ -104,10 +104,10 @@ def _folded_strings(file: SourceFile, ctx: Context) -> Iterator[tuple[str, int]]
     if file.kind is Kind.PYTHON:
         yield from _python_folds(file, ctx)
     elif file.kind in SCRIPT_KINDS:
-        from perkamo_guard.parse.javascript import parse_file
+        from perkamo_guard.parse.scripts import script_modules
 
         broken = False
-        for module in parse_file(file.text, file.kind.value):
+        for module in script_modules(file):
             for string in module.strings():
                 if string.pieces > 1:
                     yield string.value, string.start
@@ -208,10 +208,10 @@ def _bundler_inlined(file: SourceFile) -> Iterator[tuple[int, int, str, str]]:
     This is the one place the key rules need a JS tree: the enclosing keys
     tell ``env: {...}`` of next.config apart from a server-only setting.
     """
-    from perkamo_guard.parse.javascript import parse_file
+    from perkamo_guard.parse.scripts import script_modules
 
     name = file.path.name.lower()
-    for module in parse_file(file.text, file.kind.value):
+    for module in script_modules(file):
         for read in module.env_reads():
             how = _inlining_setting(name, read.context)
             if how and names_secret_key(read.name):

@@ -312,12 +312,8 @@ def _upload_sites(file: SourceFile, ctx: Context, places: Places) -> list[Site]:
     """
     if "admin" not in file.text:
         return []
-    try:
-        from perkamo_guard.sinks import find_sinks
-    except ImportError:
-        # NOTE: without the sink detection, an upload is still found by the
-        # ADMIN_CONFIG_ROUTE text signal, for literal routes only.
-        return []
+    from perkamo_guard.sinks import find_sinks
+
     try:
         sinks = find_sinks(file, ctx.config)
     except Exception:  # noqa: BLE001 - labelled strings already cover this file
@@ -350,13 +346,8 @@ def _payload_sites(file: SourceFile, payload: object, places: Places) -> Iterato
 
 def _script_modules(file: SourceFile) -> list[JsModule]:
     """Return the file's script modules, parsed once for every family."""
-    try:
-        from perkamo_guard.parse.scripts import script_modules
-    except ImportError:
-        # NOTE: the shared per-file cache is new; without it we parse here.
-        from perkamo_guard.parse.javascript import parse_file
+    from perkamo_guard.parse.scripts import script_modules
 
-        return parse_file(file.text, file.kind.value)
     return script_modules(file)
 
 
