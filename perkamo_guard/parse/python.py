@@ -24,8 +24,17 @@ class PyString:
     pieces: int
 
 
+#: ``ast`` refusals for nesting; libcst takes minutes on such input, if it ends.
+_TOO_DEEP = ("too many nested parentheses", "too many statically nested blocks")
+
+
 class PythonSyntaxError(Exception):
     """The running interpreter's ``ast`` cannot parse the file."""
+
+    def __init__(self, message: str, too_deep: bool = False) -> None:
+        super().__init__(message)
+        #: The file nests too deeply for any parser, not just for this ``ast``.
+        self.too_deep = too_deep
 
 
 def parse_ast(file: SourceFile) -> ast.Module:
@@ -43,7 +52,8 @@ def parse_ast(file: SourceFile) -> ast.Module:
             warnings.simplefilter("ignore")
             tree = ast.parse(file.text.replace("\x00", " "), filename=file.display)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        error = PythonSyntaxError(_describe(exc))
+        too_deep = not isinstance(exc, SyntaxError) or exc.msg in _TOO_DEEP
+        error = PythonSyntaxError(_describe(exc), too_deep)
         file.cache["ast"] = error
         raise error from exc
     file.cache["ast"] = tree
@@ -83,15 +93,26 @@ def ast_strings(file: SourceFile, tree: ast.Module) -> Iterator[PyString]:
 
 
 def _fold(node: ast.AST, folded: set[int]) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-        value = node.value
-        return value if isinstance(value, str) else value.decode("latin-1")
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _fold(node.left, folded), _fold(node.right, folded)
-        if left is not None and right is not None:
-            folded.update((id(node.left), id(node.right)))
-            return left + right
-    return None
+    """Return the value of a string constant or a ``+`` chain of them, else None.
+
+    The chain is walked with a stack: a generated file may add thousands of
+    literals, deeper than Python's recursion limit.
+    """
+    pieces: list[str] = []
+    inner: list[int] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, (str, bytes)):
+            value = current.value
+            pieces.append(value if isinstance(value, str) else value.decode("latin-1"))
+        elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            todo.extend((current.right, current.left))
+        else:
+            return None
+        inner.append(id(current))
+    folded.update(inner[1:])
+    return "".join(pieces)
 
 
 def cst_strings(file: SourceFile) -> Iterator[PyString]:
@@ -100,6 +121,9 @@ def cst_strings(file: SourceFile) -> Iterator[PyString]:
     libcst is imported here only: its import alone costs more than a whole
     pre-commit run, so only files the ``ast`` cannot read pay for it.
     """
+    refused = file.cache.get("ast")
+    if isinstance(refused, PythonSyntaxError) and refused.too_deep:
+        raise refused
     import libcst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
