@@ -210,8 +210,11 @@ def directive_zone(text: str) -> tuple[Zone, str] | None:
     return None
 
 
+# NOTE: the possessive loop reads comments as tokens, once each; a
+# backtracking loop tried every way to split them and never ended on long
+# license headers.
 _DIRECTIVE = re.compile(
-    r"""\A\ufeff?(?:\s|//[^\n]*|/\*.*?\*/|["']use strict["'];?)*["']use (client|server)["']""",
+    r"""\A\ufeff?(?:\s+|//[^\n]*+|/\*.*?\*/|["']use strict["'];?)*+["']use (client|server)["']""",
     re.DOTALL,
 )
 _ONLY_IMPORT = re.compile(r"""^\s*import\s+["'](client|server)-only["']""", re.MULTILINE)

@@ -104,3 +104,17 @@ def test_show_zones_lists_every_file_with_a_reason(tmp_path: Path) -> None:
     write_tree(tmp_path, {"package.json": NEXT, "app/page.tsx": "x\n"})
     proc = run_cli("check", ".", "--show-zones", cwd=tmp_path)
     assert "app/page.tsx: tsx, server (Next.js server component" in proc.stdout
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ("/* license */\n" * 40 + "export const a = 1;\n", None),
+    ("/* license */\n" * 40 + "'use client';\n", Zone.BROWSER),
+    ("// note\n" * 200 + "\"use server\";\n", Zone.SERVER),
+    ("/* a */ run(); /* b */ \"use client\";\n", None),
+])
+def test_directive_after_many_comments_is_read_in_linear_time(
+        head: str, expected: Zone | None) -> None:
+    from perkamo_guard.classify import directive_zone
+
+    declared = directive_zone(head)
+    assert (declared[0] if declared else None) is expected
