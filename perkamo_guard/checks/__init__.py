@@ -11,6 +11,7 @@ from pathlib import Path
 
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.config import Config
+from perkamo_guard.keys import mask_keys
 from perkamo_guard.model import FileError, Finding, Kind, SourceFile
 from perkamo_guard.snippet import make_snippet
 
@@ -33,7 +34,9 @@ class Context:
         return Finding(
             path=file.display, line=line, column=column, rule=code,
             end_line=end_line, end_column=end_column,
-            message=message or self.rules[code].message,
+            # NOTE: messages quote names taken from the file (a source map's
+            # sources, a suppression's codes); any key among them is masked.
+            message=mask_keys(message or self.rules[code].message),
             snippet=make_snippet(file.lines, start, secrets),
             secret_text=secrets[0] if secrets else file.text[start:end],
         )

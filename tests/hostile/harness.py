@@ -8,6 +8,9 @@ error it should, and nothing is lost from the rest of the run.
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,3 +86,21 @@ def position_of(text: str, needle: str = "sk_") -> tuple[int, int]:
     before = text[:offset].replace("\r\n", "\n").replace("\r", "\n")
     return before.count("\n") + 1, offset - max(text.rfind("\n", 0, offset),
                                                  text.rfind("\r", 0, offset))
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail with TimeoutError when the block runs longer than ``seconds``.
+
+    A hang is a failure like any other: the suite must end.
+    """
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
