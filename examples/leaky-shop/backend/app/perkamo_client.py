@@ -26,9 +26,9 @@ def track(user_id, event_type, properties=None, transaction_id=None):
     payload = {"user_id": user_id, "type": event_type, "properties": properties or {}}
     if transaction_id:
         payload["transaction_id"] = transaction_id
-    return post_with_retry(f"{PERKAMO_API}/v1/events", payload, _headers())
+    return post_with_retry("/v1/events", payload, _headers())
 
 
 def redeem(user_id, reward_id, transaction_id):
     payload = {"user_id": user_id, "reward_id": reward_id, "transaction_id": transaction_id}
-    return post_with_retry(f"{PERKAMO_API}/v1/rewards/redeem", payload, _headers())
+    return post_with_retry("/v1/rewards/redeem", payload, _headers())
