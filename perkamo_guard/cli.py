@@ -32,6 +32,42 @@ class RunError(click.ClickException):
     exit_code = EXIT_ERROR
 
 
+class PathsFirstCommand(click.Command):
+    """A command that reads an argument naming an existing file as a path.
+
+    pre-commit appends staged file names after the hook's options, with no
+    ``--`` between them: a file named ``-rf.py`` must not fail the hook as an
+    unknown option, and one named ``-o`` must not send the report over the
+    next file.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {name for param in self.params
+                       if isinstance(param, click.Option) and not param.is_flag
+                       and not param.count for name in param.opts}
+        return super().parse_args(ctx, paths_first(args, takes_value))
+
+
+def paths_first(args: list[str], takes_value: set[str]) -> list[str]:
+    """Turn each dash-led argument that names an existing path into ``./NAME``.
+
+    An option's value and everything after ``--`` stay as they are.
+    """
+    protected: list[str] = []
+    value_next = after_dashes = False
+    for arg in args:
+        if not (value_next or after_dashes) and arg.startswith("-") and arg != "-":
+            if arg == "--":
+                after_dashes = True
+            elif os.path.lexists(arg):
+                arg = os.path.join(os.curdir, arg)
+            value_next = arg in takes_value
+        else:
+            value_next = False
+        protected.append(arg)
+    return protected
+
+
 def _codes(value: str | None) -> list[str]:
     return [c for c in (value or "").split(",") if c.strip()]
 
@@ -42,7 +78,7 @@ def cli() -> None:
     """Find Perkamo integration mistakes: leaked keys, unsafe origins, payloads."""
 
 
-@cli.command()
+@cli.command(cls=PathsFirstCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "output_format", default="text", show_default=True,
               type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit"]))
@@ -93,7 +129,7 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
-@cli.command("baseline")
+@cli.command("baseline", cls=PathsFirstCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               default=".perkamo-guard-baseline.json", show_default=True,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pathspec
 
 from perkamo_guard.config import Config
+from perkamo_guard.model import FileError
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,25 @@ class Excluder:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Show ``path`` relative to ``cwd`` when below it, else as given."""
+    """Show ``path`` relative to ``cwd`` when below it, else as given.
+
+    Bytes of the name that are not UTF-8 show as ``\\xff`` escapes, so that
+    every report stays valid UTF-8.
+    """
     relative = _relative_posix(path, cwd)
-    return relative if relative is not None else path.as_posix()
+    shown = relative if relative is not None else path.as_posix()
+    return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
-def discover(paths: Iterable[str], config: Config, cwd: Path | None = None) -> list[Discovered]:
+def discover(paths: Iterable[str], config: Config, cwd: Path | None = None,
+             errors: list[FileError] | None = None) -> list[Discovered]:
     """Expand ``paths`` into the sorted list of files to scan.
 
     A path that does not exist is skipped: hooks and "changed files" lists
     hand us deleted paths.
+
+    :param errors:
+        Receives a file error for each folder that cannot be listed.
     """
     cwd = (cwd or Path.cwd()).resolve()
     excluder = Excluder(config)
@@ -57,8 +67,10 @@ def discover(paths: Iterable[str], config: Config, cwd: Path | None = None) -> l
         path = Path(given)
         absolute = path if path.is_absolute() else cwd / path
         if path.is_dir():
-            files: Iterable[Path] = _walk(absolute, excluder)
-        elif path.is_file():
+            unlisted = _Unlisted(cwd, errors)
+            files: Iterable[Path] = _walk(absolute, excluder, unlisted)
+        elif path.exists():
+            # A FIFO or device named on purpose is reported when read, not dropped.
             files = [] if excluder.is_excluded(absolute) else [absolute]
         else:
             logger.debug("skipping %s: no such file", given)
@@ -69,7 +81,22 @@ def discover(paths: Iterable[str], config: Config, cwd: Path | None = None) -> l
     return sorted(found.values(), key=lambda d: d.display)
 
 
-def _walk(top: Path, excluder: Excluder) -> Iterator[Path]:
+class _Unlisted:
+    """Record folders that cannot be listed, as file errors of the run."""
+
+    def __init__(self, cwd: Path, errors: list[FileError] | None) -> None:
+        self.cwd = cwd
+        self.errors = errors
+
+    def add(self, directory: Path, exc: OSError) -> None:
+        shown = display_path(Path(os.path.normpath(directory)), self.cwd)
+        logger.warning("cannot list %s: %s", shown, exc.strerror or exc)
+        if self.errors is not None:
+            message = f"cannot list folder: {exc.strerror or exc}; its files were not scanned"
+            self.errors.append(FileError(shown, message))
+
+
+def _walk(top: Path, excluder: Excluder, unlisted: _Unlisted) -> Iterator[Path]:
     """Walk ``top`` without following symlinks, pruning excluded folders."""
     stack = [top]
     while stack:
@@ -77,7 +104,7 @@ def _walk(top: Path, excluder: Excluder) -> Iterator[Path]:
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            logger.warning("cannot list %s: %s", directory, exc.strerror)
+            unlisted.add(directory, exc)
             continue
         if directory != top and any(e.name == "pyvenv.cfg" for e in entries):
             logger.info("skipping virtual environment %s", directory)

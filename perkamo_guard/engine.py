@@ -78,7 +78,7 @@ class Scanner:
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` may wrap the file list."""
         result = RunResult()
-        found = discover(paths, self.config)
+        found = discover(paths, self.config, errors=result.errors)
         self._client_modules = client_modules(found)
         for item in progress(found) if progress else found:
             self.scan_file(item, result)

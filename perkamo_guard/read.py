@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,17 +30,33 @@ class BinaryFile(ReadError):
 
 
 def read_bytes(path: Path, max_size: int) -> bytes:
-    """Read a whole file, refusing ones larger than ``max_size`` bytes."""
+    """Read a whole regular file, refusing ones larger than ``max_size`` bytes.
+
+    A FIFO, a device or a directory is refused, not read: the file we found
+    may have been replaced since, and reading a FIFO would wait forever.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_size:
-            raise ReadError(f"file is {size:,} bytes, over the {max_size:,}-byte limit")
-        with path.open("rb") as handle:
+        # NOTE: O_NONBLOCK makes opening a FIFO return at once; it changes
+        # nothing for a regular file.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            _check_regular(os.fstat(descriptor), max_size)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        with open(descriptor, "rb") as handle:
             return handle.read(max_size + 1)
     except FileNotFoundError as exc:
         raise ReadError("file disappeared before it could be read") from exc
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def _check_regular(info: os.stat_result, max_size: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ReadError("not a regular file (a directory, FIFO or device)")
+    if info.st_size > max_size:
+        raise ReadError(f"file is {info.st_size:,} bytes, over the {max_size:,}-byte limit")
 
 
 def normalise(data: bytes) -> bytes:
