@@ -267,7 +267,8 @@ class Flow:
         if isinstance(stmt, Wait):
             if not self.outcome.calls:
                 self._before.append(stmt.delay)
-            return {c: replace(p, delays=p.delays + (stmt.delay,)) for c, p in alive.items()}
+            return {c: replace(p, delays=p.delays + (stmt.delay,))
+                    for c, p in alive.items()}
         if isinstance(stmt, Try):
             return self._try(stmt, alive)
         if stmt.returns:
@@ -345,7 +346,8 @@ def loop_retries(outcome: Outcome) -> list[Retried]:
     return found
 
 
-def client_error_hits(retried: Iterable[Retried], fallback: Span, what: str) -> list[Hit]:
+def client_error_hits(retried: Iterable[Retried], fallback: Span,
+                      what: str) -> list[Hit]:
     """PG501 for each place that lets 400, 401 or 403 through to a retry."""
     by_place: dict[Span, set[int]] = {}
     for item in retried:
