@@ -21,7 +21,6 @@ NOTE: bundles are never parsed: a URL counts there when a quote opens it.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from perkamo_guard.checks import Context, Family
 from perkamo_guard.fields import split_words
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
+from perkamo_guard.parse.literals import literal_spans
 from perkamo_guard.sinks import ANY_ROUTE, SinkCall, find_sinks
 
 #: A URL of the Perkamo API host, with the path as written after it.
@@ -117,7 +117,7 @@ def _urls(file: SourceFile) -> Iterator[tuple[int, str, bool]]:
         return
     if file.kind is Kind.HTML:
         yield from _markup_urls(file)
-    for start, end in _literal_spans(file):
+    for start, end in literal_spans(file):
         for match in _HOST.finditer(file.text, start, end):
             yield match.start(), match.group("path"), True
         for match in _RELATIVE.finditer(file.text, start, end):
@@ -141,41 +141,6 @@ def _markup_urls(file: SourceFile) -> Iterator[tuple[int, str, bool]]:
     for found in _quoted_urls(file.text, 0, len(file.text)):
         if not any(start <= found[0] < end for start, end in skipped):
             yield found
-
-
-def _literal_spans(file: SourceFile) -> Iterator[tuple[int, int]]:
-    """Yield the spans of the string literals of a Python or script file."""
-    if file.kind is Kind.PYTHON:
-        yield from _python_literals(file)
-        return
-    from perkamo_guard.parse.javascript import walk
-    from perkamo_guard.parse.scripts import script_modules
-
-    for module in script_modules(file):
-        for node in walk(module.root):
-            if node.type in ("string", "template_string"):
-                yield module.span(node)
-
-
-def _python_literals(file: SourceFile) -> Iterator[tuple[int, int]]:
-    from perkamo_guard.parse.python import PythonSyntaxError, node_offset, parse_ast
-
-    try:
-        tree = parse_ast(file)
-    except PythonSyntaxError:
-        return  # the payload rules report the file error
-    inside: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Expr):
-            inside.add(id(node.value))  # docstrings and bare strings say, not call
-        elif isinstance(node, ast.JoinedStr):
-            inside.update(id(value) for value in node.values)
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and id(node) not in inside:
-            if isinstance(node, ast.JoinedStr) or isinstance(node.value, str):
-                start = node_offset(file, node.lineno, node.col_offset)
-                end = node_offset(file, node.end_lineno or node.lineno,
-                                  node.end_col_offset or node.col_offset)
-                yield start, end
 
 
 def _url_hit(start: int, path: str, host: bool, browser: bool,
