@@ -35,7 +35,8 @@ DEFAULT_EXCLUDE = (
 _LIST_KEYS = ("select", "ignore", "exclude", "extend-exclude", "browser", "server")
 KNOWN_KEYS = frozenset(
     {*_LIST_KEYS, "per-file-ignores", "event-sinks", "fail-on", "origin-keys",
-     "origin-context", "sensitive-fields", "personal-fields", "max-file-size"}
+     "origin-context", "sensitive-fields", "personal-fields", "max-file-size",
+     "key-scopes"}
 )
 
 
@@ -74,6 +75,9 @@ class Config:
     personal_fields: tuple[str, ...] = ()
     fail_on: str = "warning"
     max_file_size: int = 200 * 1024 * 1024
+    #: The file that maps server-key variables to their granted scopes
+    #: (PG601, PG602), relative to ``root``; "" when none is named.
+    key_scopes: str = ""
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -128,6 +132,10 @@ def parse_config(data: dict[str, Any], root: Path, source: Path | None = None) -
         if data["fail-on"] not in ("error", "warning"):
             raise ConfigError(f"{where}: fail-on must be 'error' or 'warning'")
         values["fail_on"] = data["fail-on"]
+    if "key-scopes" in data:
+        if not isinstance(data["key-scopes"], str) or not data["key-scopes"]:
+            raise ConfigError(f"{where}: key-scopes must be the path of a JSON or TOML file")
+        values["key_scopes"] = data["key-scopes"]
     if "max-file-size" in data:
         if not isinstance(data["max-file-size"], int) or data["max-file-size"] <= 0:
             raise ConfigError(f"{where}: max-file-size must be a positive integer")

@@ -28,3 +28,15 @@ def test_origin_keys_and_context_are_read_as_string_lists(
 def test_origin_setting_that_is_not_a_string_list_names_itself(key: str) -> None:
     with pytest.raises(ConfigError, match=f"{key} must be a list of strings"):
         parse_config({key: [1]}, root=Path("."))
+
+
+def test_key_scopes_names_the_key_scope_file() -> None:
+    config = parse_config({"key-scopes": "perkamo-keys.toml"}, root=Path("."))
+    assert config.key_scopes == "perkamo-keys.toml"
+    assert parse_config({}, root=Path(".")).key_scopes == ""
+
+
+@pytest.mark.parametrize("value", [["perkamo-keys.toml"], "", 3])
+def test_key_scopes_that_is_not_a_path_names_itself(value: object) -> None:
+    with pytest.raises(ConfigError, match="key-scopes must be the path"):
+        parse_config({"key-scopes": value}, root=Path("."))
