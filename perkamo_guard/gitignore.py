@@ -1,8 +1,10 @@
-"""Would git commit this file? Read the ``.gitignore`` files above it."""
+"""Would git commit this file? Ask git when it is there, else read ``.gitignore``."""
 
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class GitignoreOracle:
-    """Answer whether a path is ignored by the ``.gitignore`` files above it.
+    """Answer whether git would commit a path (or has already).
 
     We read the files with pathspec, from the file's folder up to the
     repository root (the first folder holding ``.git``), so no git binary
@@ -21,7 +23,11 @@ class GitignoreOracle:
 
     def is_committed(self, path: Path) -> bool:
         path = path.resolve()
-        for directory in _up_to_repository_root(path.parent):
+        chain = _up_to_repository_root(path.parent)
+        verdict = _ask_git(chain[-1], path) if (chain[-1] / ".git").exists() else None
+        if verdict is not None:
+            return verdict
+        for directory in chain:
             spec = _spec(directory)
             if spec is None:
                 continue
@@ -30,6 +36,35 @@ class GitignoreOracle:
             if result.include is not None:
                 return not result.include
         return True
+
+
+def _ask_git(root: Path, path: Path) -> bool | None:
+    """Ask git: a tracked file is committed whatever ``.gitignore`` says, and
+    an untracked one unless any exclude source (``.gitignore``,
+    ``.git/info/exclude``, ``core.excludesFile``) ignores it.
+
+    We call git only for files that hold a live key, so the cost is small;
+    without git (or outside a work tree) we fall back to reading ``.gitignore``.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    relative = path.relative_to(root).as_posix()
+    try:
+        tracked = subprocess.run(
+            [git, "-C", str(root), "ls-files", "--cached", "-z", "--", relative],
+            capture_output=True, timeout=30, check=False)
+        if tracked.returncode != 0:
+            return None
+        if tracked.stdout:
+            return True
+        ignored = subprocess.run(
+            [git, "-C", str(root), "check-ignore", "-q", "--", relative],
+            capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        logger.debug("git could not tell whether %s is committed: %s", path, exc)
+        return None
+    return {0: False, 1: True}.get(ignored.returncode)
 
 
 def _up_to_repository_root(start: Path) -> list[Path]:

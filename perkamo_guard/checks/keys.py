@@ -309,7 +309,8 @@ def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
 def _env_message(file: SourceFile, key: KeyMatch) -> str:
     where = "an example env file" if file.is_example_env else "an env file git would commit"
     return (f"live Perkamo server key {mask(key.text)} in {where}; add the file to "
-            ".gitignore or use a placeholder, and rotate the key")
+            ".gitignore (git rm --cached it if tracked) or use a placeholder, and "
+            "rotate the key")
 
 
 # -- source maps -------------------------------------------------------------------
