@@ -12,6 +12,7 @@ PUBLIC_PREFIXES = (
 )
 
 _SECRET_WORDS = frozenset({"SECRET", "PRIVATE", "SERVER", "SK", "ADMIN"})
+_KEY_ENDINGS = frozenset({"KEY", "SK", "TOKEN", "CREDENTIALS"})
 _PUBLIC_WORDS = frozenset({"PUBLISHABLE", "PK", "PUBLIC", "CLIENT", "BROWSER"})
 
 #: A public-prefixed name that mentions Perkamo, anywhere in a text.
@@ -29,12 +30,16 @@ def names_secret_key(name: str) -> bool:
     """Tell whether a variable name names a Perkamo server (secret) key.
 
     ``PERKAMO_SECRET_KEY``, ``PERKAMO_SERVER_KEY``, ``NEXT_PUBLIC_PERKAMO_SK``
-    and ``PERKAMO_API_KEY`` do; ``PERKAMO_PUBLISHABLE_KEY`` does not.
+    and ``PERKAMO_API_KEY`` do; ``PERKAMO_PUBLISHABLE_KEY``,
+    ``PERKAMO_SERVER_URL`` and ``PERKAMO_SK_ENABLED`` do not: apart from
+    ``SECRET``, a name must end in a key word to name a key.
     """
     words = name.upper().split("_")
     if "PERKAMO" not in words:
         return False
-    rest = set(words[words.index("PERKAMO") + 1 :])
-    if rest & _SECRET_WORDS:
+    rest = words[words.index("PERKAMO") + 1 :]
+    if "SECRET" in rest:
         return True
-    return "API" in rest and "KEY" in rest and not rest & _PUBLIC_WORDS
+    if not rest or rest[-1] not in _KEY_ENDINGS or set(rest) & _PUBLIC_WORDS:
+        return False
+    return bool(set(rest) & _SECRET_WORDS) or rest[-2:] == ["API", "KEY"]

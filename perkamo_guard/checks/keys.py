@@ -292,7 +292,7 @@ def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
         # NOTE: a public variable holding even a placeholder key teaches the
         # mistake, so any key shape counts here, not only real keys.
         holds_key = bool(KEY_PREFIX.search(entry.value))
-        if has_public_prefix(entry.name) and (names_secret_key(entry.name) or holds_key):
+        if has_public_prefix(entry.name) and (_names_secret(entry) or holds_key):
             yield ctx.finding(file, "PG102", entry.name_start, end,
                               _public_name_message(entry.name), [k.text for k in keys])
         live = [k for k in keys if k.live]
@@ -304,6 +304,12 @@ def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
             if key.live and not any(a <= key.start < b for a, b in covered):
                 yield ctx.finding(file, "PG104", key.start, key.end,
                                   _env_message(file, key), [key.text])
+
+
+def _names_secret(entry: EnvEntry) -> bool:
+    """A secret-sounding name, unless its value shows a publishable key."""
+    publishable = entry.value.strip().startswith("pk_")
+    return names_secret_key(entry.name) and not (publishable and "SECRET" not in entry.name.upper())
 
 
 def _env_message(file: SourceFile, key: KeyMatch) -> str:
