@@ -90,10 +90,12 @@ class Scanner:
         """Scan one file, recording its findings or its file error."""
         classified = self._with_client_imports(self.classifier.classify(found))
         try:
-            data = normalise(read_bytes(found.path, self.config.max_file_size))
+            raw = read_bytes(found.path, self.config.max_file_size)
+            data = normalise(raw)
         except BinaryFile as exc:
             result.zones.append(classified)
             self._binary(classified, str(exc), result)
+            self._binary_keys(classified, raw, result)
             return
         except ReadError as exc:
             result.zones.append(classified)
@@ -118,12 +120,23 @@ class Scanner:
         reason = f"imported by the \"use client\" module {importer.name}"
         return replace(classified, zone=Zone.BROWSER, zone_reason=reason)
 
+    def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
+        """Look for keys in a binary file's bytes: a NUL byte must not hide a key."""
+        if b"sk_live_" not in raw and b"sk_test_" not in raw:
+            return
+        keys = [f for f in self.families if f.name == "keys"]
+        text = raw.decode("latin-1")
+        file = SourceFile(classified.path, classified.display, Kind.TEXT, classified.zone,
+                          text, classified.is_example_env)
+        self._check(file, keys, result)
+
     def _binary(self, classified: Classified, reason: str, result: RunResult) -> None:
         if classified.kind is Kind.TEXT:
             logger.info("skipping %s: %s", classified.display, reason)
             result.files_skipped += 1
         else:
-            message = f"{reason}, though its name says {classified.kind.value}; skipped"
+            message = (f"{reason}, though its name says {classified.kind.value}; "
+                       "searched for keys only")
             result.errors.append(FileError(classified.display, message))
 
     def _active_families(self, kind: Kind, data: bytes) -> list[Family]:

@@ -125,3 +125,12 @@ def test_megabyte_line_gives_exact_column_and_short_snippet(tmp_path: Path) -> N
     [finding] = report["findings"]
     assert (finding["line"], finding["column"]) == (1, len(prefix) + 2)
     assert len(finding["snippet"]) < 200 and LIVE not in json.dumps(report)
+
+
+@pytest.mark.parametrize("name", ["server/nul.py", "assets/blob.png"])
+def test_nul_byte_does_not_hide_a_key(tmp_path: Path, name: str) -> None:
+    write_tree(tmp_path, {name: b"# \x00\nKEY = '" + LIVE.encode() + b"'\n"})
+    report = _report(tmp_path)
+    assert [(f["path"], f["rule"], f["line"], f["column"]) for f in report["findings"]] == [
+        (name, "PG103", 2, 8)]
+    assert LIVE not in json.dumps(report)
