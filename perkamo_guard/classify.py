@@ -61,6 +61,7 @@ _TOOL_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.?[\w-]+rc\.[cm]?js$|^gulpfi
 _SPA_DEPS = ("vite", "react-scripts", "@angular/core", "vue", "svelte", "preact",
              "@vue/cli-service", "parcel", "solid-js")
 _MOBILE_DEPS = ("expo", "react-native")
+_NODE_SERVER_DEPS = ("express", "fastify", "koa", "@nestjs/core", "hono", "@hapi/hapi")
 _FULLSTACK_DEPS = ("next", "nuxt", "@sveltejs/kit", "@remix-run/node", "astro",
                    "express", "fastify", "koa", "@nestjs/core", "hono")
 
@@ -118,28 +119,38 @@ class Classifier:
         parts = _relative_parts(path, project.root if project else self._root)
         output = _in_build_output(parts)
         kind = kind_of(path, output)
-        zone, reason = self._zone(path, kind, parts, project, output)
+        outer = _outer_folders(path, project.root if project else self._root)
+        zone, reason = self._zone(path, kind, parts, project, output, outer)
         example = kind is Kind.ENV and is_example_env(path.name)
         logger.debug("%s: %s, %s zone (%s)", found.display, kind.value, zone.value, reason)
         return Classified(path, found.display, kind, zone, reason, example)
 
     def _zone(self, path: Path, kind: Kind, parts: tuple[str, ...],
-              project: Project | None, output: bool) -> tuple[Zone, str]:
+              project: Project | None, output: bool,
+              outer: tuple[str, ...]) -> tuple[Zone, str]:
         relative = "/".join(_relative_parts(path, self._root))
         if self._server.match_file(relative):
             return Zone.SERVER, "configured server glob"
         if self._browser.match_file(relative):
             return Zone.BROWSER, "configured browser glob"
-        return guess_zone(kind, parts, project, output)
+        return guess_zone(kind, parts, project, output, outer)
 
 
 def guess_zone(kind: Kind, parts: tuple[str, ...], project: Project | None,
-               output: bool) -> tuple[Zone, str]:
-    """Guess a zone from the kind, the path inside its project and the project."""
+               output: bool, outer: tuple[str, ...] = ()) -> tuple[Zone, str]:
+    """Guess a zone from the kind, the path inside its project and the project.
+
+    :param outer:
+        Folders between the repository root and the project (or scan) root,
+        so that ``widget/`` still counts when it holds its own package.json
+        or when the scan starts inside it.
+    """
     name = parts[-1].lower() if parts else ""
     folders = tuple(p.lower() for p in parts[:-1])
     if kind in (Kind.SOURCE_MAP, Kind.BUNDLE) and _is_server_output(folders):
         return Zone.SERVER, "server build output"
+    if kind in (Kind.SOURCE_MAP, Kind.BUNDLE) and _is_node_service(project):
+        return Zone.SERVER, "build output of a Node.js service"
     if kind in (Kind.HTML, Kind.SOURCE_MAP, Kind.BUNDLE):
         return Zone.BROWSER, f"{kind.value} file"
     if kind is Kind.PYTHON:
@@ -148,11 +159,11 @@ def guess_zone(kind: Kind, parts: tuple[str, ...], project: Project | None,
         return Zone.UNKNOWN, "configuration or text"
     if output:
         return Zone.BROWSER, "build output folder"
-    return _script_zone(kind, name, folders, project)
+    return _script_zone(kind, name, folders, project, tuple(p.lower() for p in outer))
 
 
 def _script_zone(kind: Kind, name: str, folders: tuple[str, ...],
-                 project: Project | None) -> tuple[Zone, str]:
+                 project: Project | None, outer: tuple[str, ...] = ()) -> tuple[Zone, str]:
     if _SERVER_NAME.search(name) or "server" in folders and "lib" in folders:
         return Zone.SERVER, "server-only module name"
     if _TOOL_CONFIG.search(name) or name in ("app.config.ts", "app.config.js"):
@@ -161,8 +172,8 @@ def _script_zone(kind: Kind, name: str, folders: tuple[str, ...],
         return Zone.SERVER, "API route"
     if kind in (Kind.VUE, Kind.SVELTE):
         return Zone.BROWSER, f"{kind.value} component"
-    server = _SERVER_PARTS.intersection(folders)
-    browser = _BROWSER_PARTS.intersection(folders)
+    server = _SERVER_PARTS.intersection(folders) or _SERVER_PARTS.intersection(outer)
+    browser = _BROWSER_PARTS.intersection(folders) or _BROWSER_PARTS.intersection(outer)
     if server and not browser:
         return Zone.SERVER, f"server folder {sorted(server)[0]}/"
     if browser and not server:
@@ -261,6 +272,33 @@ def _in_build_output(parts: tuple[str, ...]) -> bool:
         if any(tuple(folders[i : i + width]) == pattern for i in range(len(folders))):
             return True
     return False
+
+
+def _is_node_service(project: Project | None) -> bool:
+    """A Node.js server project with no front-end framework: its dist/ is server code."""
+    return (project is not None and project.uses(*_NODE_SERVER_DEPS)
+            and not project.uses(*_SPA_DEPS, *_MOBILE_DEPS, "next", "nuxt", "@sveltejs/kit",
+                                 "react", "react-dom", "astro", "@remix-run/react"))
+
+
+def _outer_folders(path: Path, inner_root: Path) -> tuple[str, ...]:
+    """Folders from the repository root down to ``inner_root`` (exclusive)."""
+    repository = _repository_root(path.parent)
+    if repository is None:
+        return ()
+    try:
+        return inner_root.resolve().relative_to(repository).parts
+    except ValueError:
+        return ()
+
+
+@lru_cache(maxsize=4096)
+def _repository_root(directory: Path) -> Path | None:
+    if (directory / ".git").exists():
+        return directory
+    if directory.parent == directory:
+        return None
+    return _repository_root(directory.parent)
 
 
 def _relative_parts(path: Path, root: Path) -> tuple[str, ...]:

@@ -118,3 +118,32 @@ def test_directive_after_many_comments_is_read_in_linear_time(
 
     declared = directive_zone(head)
     assert (declared[0] if declared else None) is expected
+
+
+def test_folder_signals_above_a_package_root_still_count(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    zones = _zones(tmp_path, {
+        "packages/widget/package.json": '{"name": "widget"}',
+        "packages/widget/src/loader.js": "x\n",
+        "server/package.json": '{"name": "api"}',
+        "server/index.js": "x\n",
+    })
+    assert zones["packages/widget/src/loader.js"][1] == "browser"
+    assert zones["server/index.js"][1] == "server"
+
+
+def test_scan_started_inside_a_browser_folder_keeps_its_zone(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write_tree(tmp_path, {"widget/loader.js": "x\n"})
+    zones = {c.display: c.zone.value for c in scan(tmp_path / "widget").zones}
+    assert zones == {"loader.js": "browser"}
+
+
+def test_build_output_of_a_node_service_is_server(tmp_path: Path) -> None:
+    zones = _zones(tmp_path, {"api/package.json": '{"dependencies": {"express": "4.19.0"}}',
+                              "api/dist/index.js": "x\n"})
+    assert zones["api/dist/index.js"] == ("bundle", "server")
