@@ -1,4 +1,4 @@
-"""Command line: ``perkamo-guard check``, ``baseline``, ``rules`` and ``rule``."""
+"""Command line: ``perkamo-guard check``, ``baseline``, ``scopes``, ``rules`` and ``rule``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,8 @@ def cli() -> None:
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: nearest .perkamo-guard.toml or pyproject.toml).")
+@click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Key-scope file (JSON or TOML): granted scopes per server key (PG601, PG602).")
 @click.option("--show-zones", is_flag=True, help="List each file's kind and zone.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and file errors.")
@@ -101,9 +103,9 @@ def cli() -> None:
               help="Scan only files changed since the merge base of REV and HEAD (git).")
 def check(paths: tuple[str, ...], output_format: str, output: Path | None,
           select: str | None, ignore: str | None, fail_on: str | None,
-          config_path: Path | None, show_zones: bool, statistics: bool, quiet: bool,
-          verbose: int, color: bool | None, baseline_path: Path | None,
-          changed_since: str | None) -> None:
+          config_path: Path | None, keys_path: Path | None, show_zones: bool,
+          statistics: bool, quiet: bool, verbose: int, color: bool | None,
+          baseline_path: Path | None, changed_since: str | None) -> None:
     """Scan PATHS (default: the current directory) for Perkamo integration mistakes."""
     _configure_logging(verbose)
     from perkamo_guard.catalogue import load_catalogue
@@ -111,6 +113,7 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     from perkamo_guard.report import ReportInput, get_renderer, severity_of
 
     config, selected = _settings(config_path, select, ignore)
+    config = _with_keys(config, keys_path)
     accepted = _load_baseline(baseline_path) if baseline_path else None
     targets = _targets(paths, changed_since)
     interactive = output_format == "text" and not quiet and not verbose
@@ -160,6 +163,50 @@ def write_baseline(paths: tuple[str, ...], output: Path, select: str | None,
                f"({result.files_scanned} {files} scanned).")
 
 
+@cli.command("scopes", cls=PathsFirstCommand)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "output_format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of stdout.")
+@click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Key-scope file (JSON or TOML): granted scopes per server key.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Configuration file (default: nearest .perkamo-guard.toml or pyproject.toml).")
+@click.option("--verbose", "-v", count=True, help="Log decisions (-v) and steps (-vv) to stderr.")
+def scopes(paths: tuple[str, ...], output_format: str, output: Path | None,
+           keys_path: Path | None, config_path: Path | None, verbose: int) -> None:
+    """List, per integration in PATHS, the Perkamo endpoints it calls and the least scopes."""
+    _configure_logging(verbose)
+    from perkamo_guard.catalogue import load_catalogue
+    from perkamo_guard.checks.scopes import REPORT, SHARED
+    from perkamo_guard.engine import Scanner
+    from perkamo_guard.report import ReportInput
+    from perkamo_guard.report.scopes_report import (
+        ScopeReport,
+        display_keys_file,
+        render_json,
+        render_text,
+    )
+    from perkamo_guard.scopes import Collector, integrations
+
+    config, selected = _settings(config_path, "PG6", None)
+    config = _with_keys(config, keys_path)
+    targets = list(paths) or ["."]
+    scanner = Scanner(config, selected | {"PG601", "PG602"})
+    scanner.context.shared[REPORT] = True
+    result = scanner.scan(targets)
+    collector = scanner.context.shared.get(SHARED)
+    uses = collector.uses if isinstance(collector, Collector) else []
+    grants = collector.grants if isinstance(collector, Collector) else None
+    keys_file = collector.keys_file if isinstance(collector, Collector) else None
+    report = ScopeReport(integrations(uses, targets, Path.cwd()), grants,
+                         display_keys_file(keys_file, Path.cwd()),
+                         ReportInput(result, load_catalogue()))
+    _emit((render_json if output_format == "json" else render_text)(report), output)
+    sys.exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
 @cli.command("rules")
 def list_rules() -> None:
     """List the rule catalogue, one line a rule."""
@@ -202,6 +249,27 @@ def _settings(config_path: Path | None, select: str | None,
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     return config, selected
+
+
+def _with_keys(config: Config, keys_path: Path | None) -> Config:
+    """Name the key-scope file of ``--keys`` in the configuration, and read it now.
+
+    A configured file that cannot be read is a usage error (exit 2), before
+    any file is scanned.
+    """
+    from dataclasses import replace
+
+    from perkamo_guard.config import ConfigError
+    from perkamo_guard.scopes import load_keys
+
+    if keys_path is not None:
+        config = replace(config, key_scopes=str(keys_path.resolve()))
+    if config.key_scopes:
+        try:
+            load_keys(config.root / config.key_scopes)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from exc
+    return config
 
 
 def _targets(paths: tuple[str, ...], changed_since: str | None) -> list[str]:

@@ -13,7 +13,12 @@ from perkamo_guard.checks import Context, Family, load_families
 from perkamo_guard.classify import Classifier, directive_zone
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
-from perkamo_guard.filter import RuleFilter, apply_suppressions, find_suppressions
+from perkamo_guard.filter import (
+    RuleFilter,
+    Suppression,
+    apply_suppressions,
+    find_suppressions,
+)
 from perkamo_guard.gitignore import GitignoreOracle
 from perkamo_guard.imports import client_modules
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
@@ -74,14 +79,22 @@ class Scanner:
         self._checked = frozenset(
             code for family in self.families for code in family.codes if code in selected
         )
+        #: Codes found only after the last file (PG601, PG602), and the live
+        #: suppressions of each file that has some, to apply to them then.
+        self._deferred = frozenset(
+            code for family in self.families if family.finish for code in family.codes
+        )
+        self._suppressions: dict[str, list[Suppression]] = {}
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` may wrap the file list."""
         result = RunResult()
         found = discover(paths, self.config, errors=result.errors)
         self._client_modules = client_modules(found)
+        self.context.paths = tuple(paths)
         for item in progress(found) if progress else found:
             self.scan_file(item, result)
+        self._finish(result)
         result.findings = sorted(set(result.findings))
         result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.message))
         return result
@@ -183,16 +196,36 @@ class Scanner:
         # NOTE: an expired suppression hides nothing; PG903 says why its
         # findings are back.
         live = [s for s in suppressions if not s.is_expired(self.today)]
+        if live and self._deferred:
+            self._suppressions[file.display] = live
         kept, dropped = apply_suppressions(findings, live)
         result.findings.extend(kept)
         result.suppressed += dropped
         if self.hygiene and has_real_comments(file.kind, file.path):
-            judged = frozenset(self._checked - ignored - failed)
+            # NOTE: a suppression of a deferred code cannot be judged unused yet.
+            judged = frozenset(self._checked - ignored - failed - self._deferred)
             judgement = Judgement(frozenset(self.context.rules), judged, self.today)
             result.findings.extend(
                 f for f in audit(file, suppressions, judgement, self.context)
                 if self.rule_filter.keep(f, ignored)
             )
+
+
+    def _finish(self, result: RunResult) -> None:
+        """Add the findings that families make from the whole run."""
+        for family in self.families:
+            if family.finish is None:
+                continue
+            for finding in family.finish(self.context):
+                relative = _relative(Path(finding.path), self.config.root)
+                if not self.rule_filter.keep(finding, self.rule_filter.ignored_for(relative)):
+                    continue
+                live = self._suppressions.get(finding.path, [])
+                kept, dropped = apply_suppressions([finding], live)
+                result.findings.extend(kept)
+                result.suppressed += dropped
+        result.errors.extend(self.context.errors)
+        self.context.errors.clear()
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

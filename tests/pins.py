@@ -1,4 +1,4 @@
-"""Pinned outputs: the README's rule table and demo output, the demo's JSON.
+"""Pinned outputs: the README's rule table, demo output and scope report, the demo's JSON.
 
 Run ``python -m tests.pins`` after a deliberate change to rewrite them; the
 tests in test_readme.py and test_demo.py compare against what this makes.
@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 DEMO = "examples/leaky-shop"
 DEMO_JSON = REPO / "tests" / "fixtures" / "leaky-shop.json"
+DEMO_SCOPES_JSON = REPO / "tests" / "fixtures" / "leaky-shop-scopes.json"
 
 
 def rules_table() -> str:
@@ -33,6 +34,18 @@ def demo_output(output_format: str = "text") -> str:
         cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False,
     )
     return proc.stdout
+
+
+def scopes_output(output_format: str = "text") -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "perkamo_guard", "scopes", DEMO, "--format", output_format],
+        cwd=REPO, capture_output=True, text=True, encoding="utf-8", check=False,
+    )
+    return proc.stdout
+
+
+def scopes_block() -> str:
+    return "```text\n" + scopes_output() + "```\n"
 
 
 def readme_block(name: str, text: str | None = None) -> str:
@@ -56,6 +69,8 @@ def main() -> None:
     readme_block("rules-table", rules_table() + "\n")
     readme_block("demo-output", demo_block())
     DEMO_JSON.write_text(demo_output("json"), encoding="utf-8")
+    readme_block("scopes-output", scopes_block())
+    DEMO_SCOPES_JSON.write_text(scopes_output("json"), encoding="utf-8")
 
 
 if __name__ == "__main__":

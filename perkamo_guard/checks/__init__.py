@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.config import Config
@@ -25,6 +26,10 @@ class Context:
     errors: list[FileError] = field(default_factory=list)
     #: Answers "would git commit this file?"; set by the engine.
     is_committed: Callable[[Path], bool] = lambda path: True
+    #: The paths the run was given; set by the engine.
+    paths: tuple[str, ...] = ()
+    #: What a family gathers over a whole run for its ``finish`` (by family name).
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def finding(self, file: SourceFile, code: str, start: int, end: int,
                 message: str | None = None, secrets: Sequence[str] = ()) -> Finding:
@@ -58,6 +63,8 @@ class Family:
     check: Callable[[SourceFile, Context], Iterable[Finding]]
     #: Extra triggers that come from the configuration (sink names, keys).
     config_triggers: Callable[[Config], tuple[bytes, ...]] | None = None
+    #: Findings that need the whole run (PG601, PG602), made after every file.
+    finish: Callable[[Context], Iterable[Finding]] | None = None
 
     def applies_to(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
