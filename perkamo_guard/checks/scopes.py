@@ -57,7 +57,7 @@ def finish(ctx: Context) -> list[Finding]:
     collector = ctx.shared.get(SHARED)
     if not isinstance(collector, Collector) or collector.grants is None:
         return []
-    if ctx.paths and not all(Path(p).is_dir() for p in ctx.paths):
+    if not _whole_folders(ctx.paths):
         logger.info("PG601/PG602 skipped: they judge whole folders, not single files")
         return []
     found = integrations(collector.uses, ctx.paths or ["."], Path.cwd())
@@ -69,6 +69,10 @@ def _collector(ctx: Context) -> Collector | None:
     existing = ctx.shared.get(SHARED)
     if existing is not None:
         return existing if isinstance(existing, Collector) else None
+    if not ctx.shared.get(REPORT) and not _whole_folders(ctx.paths):
+        # NOTE: the pre-commit hook passes files; finish() would judge nothing.
+        ctx.shared[SHARED] = False
+        return None
     path = key_file(ctx.paths, ctx.config.root, ctx.config.key_scopes)
     grants = None
     if path is not None:
@@ -82,6 +86,10 @@ def _collector(ctx: Context) -> Collector | None:
     collector = Collector(grants, path)
     ctx.shared[SHARED] = collector
     return collector
+
+
+def _whole_folders(paths: tuple[str, ...]) -> bool:
+    return all(Path(p).is_dir() for p in paths)
 
 
 def _use(file: SourceFile, ctx: Context, collector: Collector) -> FileUse:
