@@ -148,7 +148,7 @@ def write_baseline(paths: tuple[str, ...], output: Path, select: str | None,
     _configure_logging(verbose)
     from perkamo_guard import baseline
     from perkamo_guard.engine import Scanner
-    from perkamo_guard.snippet import neutralise
+    from perkamo_guard.snippet import neutralise_line
 
     config, selected = _settings(config_path, select, ignore)
     result = Scanner(config, selected).scan(list(paths) or ["."],
@@ -156,10 +156,11 @@ def write_baseline(paths: tuple[str, ...], output: Path, select: str | None,
     entries = baseline.for_file(output).entries_for(result.findings)
     _emit(baseline.dump(entries), output)
     for error in result.errors:
-        click.echo(f"warning: {neutralise(error.path)}: {neutralise(error.message)}", err=True)
+        click.echo(f"warning: {neutralise_line(error.path)}: {neutralise_line(error.message)}",
+                   err=True)
     findings = "finding" if len(entries) == 1 else "findings"
     files = "file" if result.files_scanned == 1 else "files"
-    click.echo(f"Recorded {len(entries)} {findings} in {neutralise(str(output))} "
+    click.echo(f"Recorded {len(entries)} {findings} in {neutralise_line(str(output))} "
                f"({result.files_scanned} {files} scanned).")
 
 
@@ -247,7 +248,7 @@ def _settings(config_path: Path | None, select: str | None,
         selected = expand_codes(_codes(select) or list(config.select))
         selected -= expand_codes(list(config.ignore) + _codes(ignore))
     except (ConfigError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise click.UsageError(_shown(exc)) from exc
     return config, selected
 
 
@@ -282,7 +283,7 @@ def _targets(paths: tuple[str, ...], changed_since: str | None) -> list[str]:
     try:
         return within(changed_files(changed_since), given)
     except GitError as exc:
-        raise RunError(str(exc)) from exc
+        raise RunError(_shown(exc)) from exc
 
 
 def _load_baseline(path: Path) -> baseline.Baseline:
@@ -291,7 +292,7 @@ def _load_baseline(path: Path) -> baseline.Baseline:
     try:
         return load(path)
     except BaselineError as exc:
-        raise RunError(str(exc)) from exc
+        raise RunError(_shown(exc)) from exc
 
 
 def _hide_baselined(result: RunResult, accepted: baseline.Baseline) -> None:
@@ -317,14 +318,46 @@ def _progress_bar(files: list[Discovered]) -> Iterator[Discovered]:
         yield from bar
 
 
+class SafeFormatter(logging.Formatter):
+    """Format log records so that no scanned text reaches a terminal or CI log raw.
+
+    Messages quote paths and parser errors, and a traceback may quote a
+    line of a scanned file: keys are masked, control characters shown as
+    escapes, and CI logging commands defused.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        from perkamo_guard.snippet import neutralise_line
+
+        return neutralise_line(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        from perkamo_guard.keys import mask_keys
+        from perkamo_guard.report import defuse_output
+        from perkamo_guard.snippet import neutralise
+
+        lines = super().format(record).split("\n")
+        return defuse_output("\n".join(neutralise(mask_keys(line)) for line in lines),
+                                  "text")
+
+
 def _configure_logging(verbose: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
     if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     else:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+        handler.setFormatter(SafeFormatter("%(levelname)s: %(message)s"))
+        logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
+def _shown(exc: BaseException) -> str:
+    """An error's message, safe to print: keys masked, one neutral line."""
+    from perkamo_guard.keys import mask_keys
+    from perkamo_guard.snippet import neutralise_line
+
+    return neutralise_line(mask_keys(str(exc)))
 
 
 def _use_color(flag: bool | None, output: Path | None) -> bool:
@@ -357,5 +390,6 @@ def main() -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - exit 2 with a message, traceback at DEBUG
         logger.debug("internal error", exc_info=True)
-        click.echo(f"perkamo-guard: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"perkamo-guard: internal error: {type(exc).__name__}: {_shown(exc)}",
+                   err=True)
         sys.exit(EXIT_ERROR)

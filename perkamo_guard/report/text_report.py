@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from perkamo_guard.report import ReportInput, severity_of
-from perkamo_guard.snippet import neutralise
+from perkamo_guard.snippet import neutralise_line
 
 _STYLES = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "path": "\x1b[1m",
            "dim": "\x1b[2m", "reset": "\x1b[0m"}
@@ -20,14 +20,14 @@ def render(report: ReportInput) -> str:
     if not report.quiet:
         for finding in report.result.findings:
             severity = severity_of(report.rules, finding.rule)
-            where = f"{neutralise(finding.path)}:{finding.line}:{finding.column}:"
+            where = f"{neutralise_line(finding.path)}:{finding.line}:{finding.column}:"
             lines.append(f"{paint('path', where)} {paint(severity, finding.rule)} "
-                         f"{neutralise(finding.message)}")
+                         f"{neutralise_line(finding.message)}")
             if finding.snippet:
-                lines.append(f"    {paint('dim', finding.snippet)}")
+                lines.append(f"    {paint('dim', neutralise_line(finding.snippet))}")
     for error in report.result.errors:
-        lines.append(f"{paint('warning', 'warning')}: {neutralise(error.path)}: "
-                     f"{neutralise(error.message)}")
+        lines.append(f"{paint('warning', 'warning')}: {neutralise_line(error.path)}: "
+                     f"{neutralise_line(error.message)}")
     if report.statistics:
         lines.extend(_statistics(report))
     lines.append(summary(report))
@@ -41,7 +41,7 @@ def _painter(color: bool):  # type: ignore[no-untyped-def]
 
 
 def _zones(report: ReportInput) -> list[str]:
-    return [f"{neutralise(c.display)}: {c.kind.value}, {c.zone.value} ({c.zone_reason})"
+    return [neutralise_line(f"{c.display}: {c.kind.value}, {c.zone.value} ({c.zone_reason})")
             for c in sorted(report.result.zones, key=lambda c: c.display)]
 
 
