@@ -71,7 +71,9 @@ BINARIES = [
         None, BINARY),
     raw("vue-holding-gzip", "components/A.vue", gzip.compress(KEY_LINE.encode(), mtime=0),
         None, BINARY),
-    raw("env-holding-zip", "backend/.env", _zip(), None, BINARY),
+    # A binary file is still searched for keys, byte for character.
+    raw("env-holding-zip", "backend/.env", _zip(), "PG103", BINARY,
+        text=_zip().decode("latin-1")),
     raw("map-holding-sqlite", "dist/app.js.map", b"SQLite format 3\x00" + bytes(200),
         None, BINARY),
     raw("yaml-holding-jpeg", "config/app.yaml", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" * 9,
@@ -86,7 +88,7 @@ BINARIES = [
 ]
 
 NULS = [
-    raw("nul-at-the-top-of-js", "client/a.js", b"\x00" + KEY_LINE.encode(), None, BINARY),
+    raw("nul-at-the-top-of-js", "client/a.js", b"\x00" + KEY_LINE.encode(), "PG101", BINARY),
     raw("nul-after-the-sniffed-head-of-a-bundle", "dist/app.min.js",
         f'var k="{LIVE}";'.encode() + b"x" * 9000 + b"\x00;", "PG101", None),
     raw("nul-after-the-sniffed-head-of-python", "server/late.py",
