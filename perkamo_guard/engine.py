@@ -123,7 +123,7 @@ class Scanner:
         file = self._source_file(classified, data, result)
         # NOTE: the checks read the decoded text only; a 50 MB bundle held
         # twice would double the peak memory.
-        del data
+        del raw, data
         self._check(file, active, result)
 
     def _with_client_imports(self, classified: Classified) -> Classified:
