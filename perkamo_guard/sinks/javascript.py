@@ -71,6 +71,8 @@ _PASS_THROUGH = frozenset({"JSON.stringify", "structuredClone", "String", "qs.st
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 #: How many names, helpers and spreads deep we follow a value.
 MAX_DEPTH = 8
+#: Expressions followed per module at most; past it, values are unknown.
+MAX_STEPS = 50_000
 #: How deep literals may nest before we stop following them (recursion guard).
 MAX_NESTING = 100
 
@@ -124,6 +126,10 @@ class _Reader:
         self._instances: set[str] | None = None
         self._active: set[int] = set()
         self._nesting = 0
+        #: What a name holds at a point, once computed: re-assignment chains
+        #: such as ``p = { ...p, k }`` would otherwise cost exponential time.
+        self._names: dict[tuple[str, int], PNode] = {}
+        self._steps = 0
 
     # -- calls --------------------------------------------------------------
 
@@ -537,7 +543,8 @@ class _Reader:
         node = _unwrap(node)
         if node is None:
             return POther(0, 0)
-        if depth > MAX_DEPTH:
+        self._steps += 1
+        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
             return self.other(node)
         kind = node.type
         if kind == "await_expression":
@@ -564,13 +571,28 @@ class _Reader:
         """Apply what the scope did to ``name`` before ``at``, in order."""
         if name == "undefined":
             return self._constant(node)
+        known = self._names.get((name, at.id))
+        if known is not None:
+            return known
         events = self.events_for(name, at)
         if not events:
             return self.other(node)
         current: PNode | None = None
         for event in events:
+            if event.kind != "assign" and self._mentions(event.value, name):
+                # NOTE: ``p.k = p`` nests p in itself; following it doubles
+                # the payload at every step.
+                event = _Event(event.kind, event.node, None, event.path)
             current = self._apply(event, current, at, depth)
-        return current if current is not None else self.other(node)
+        result = current if current is not None else self.other(node)
+        self._names[(name, at.id)] = result
+        return result
+
+    def _mentions(self, node: Node | None, name: str) -> bool:
+        from perkamo_guard.parse.javascript import walk
+
+        return node is not None and any(
+            n.type == "identifier" and self.text(n) == name for n in walk(node))
 
     def _apply(self, event: _Event, current: PNode | None, at: Node, depth: int) -> PNode | None:
         value = None if event.value is None else self.value(event.value, event.node, depth + 1)

@@ -45,6 +45,8 @@ _ENV_DEFAULTS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv
 _URL_JOINS = frozenset({"urljoin", "urllib.parse.urljoin", "parse.urljoin"})
 #: How many names, helpers and spreads deep we follow a value.
 MAX_DEPTH = 8
+#: Expressions followed per module at most; past it, values are unknown.
+MAX_STEPS = 50_000
 #: How deep literals may nest before we stop following them (recursion guard).
 MAX_NESTING = 100
 
@@ -92,6 +94,11 @@ class _Event:
     keywords: tuple[ast.keyword, ...] = ()
 
 
+def _mentions(node: ast.AST | None, name: str) -> bool:
+    return node is not None and any(
+        isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
 class _Reader:
     """One module's tree, with what following names and payloads needs."""
 
@@ -107,6 +114,10 @@ class _Reader:
         self._attributes: dict[str, list[_Event]] | None = None
         self._active: set[int] = set()
         self._nesting = 0
+        #: What a name holds at a point, once computed: re-assignment chains
+        #: such as ``p = {**p, ...}`` would otherwise cost exponential time.
+        self._names: dict[tuple[str, int], PNode] = {}
+        self._steps = 0
         self._index(tree)
 
     def _index(self, tree: ast.Module) -> None:
@@ -375,7 +386,8 @@ class _Reader:
 
     def value(self, node: ast.expr, at: ast.AST, depth: int = 0) -> PNode:
         """Build the payload tree of an expression, following what we can."""
-        if depth > MAX_DEPTH:
+        self._steps += 1
+        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
             return self.other(node)
         if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
             return self._literal(node, at, depth)
@@ -402,13 +414,22 @@ class _Reader:
 
     def name_value(self, name: str, node: ast.AST, at: ast.AST, depth: int) -> PNode:
         """Apply what the scope did to ``name`` before ``at``, in order."""
+        known = self._names.get((name, id(at)))
+        if known is not None:
+            return known
         events = self.events_for(name, at)
         if not events:
             return self.other(node)
         current: PNode | None = None
         for event in events:
+            if event.kind != "assign" and _mentions(event.value, name):
+                # NOTE: ``p["k"] = p`` nests p in itself; following it
+                # doubles the payload at every step.
+                event = _Event(event.kind, event.node, None, event.path, event.keywords)
             current = self._apply(event, current, at, depth)
-        return current if current is not None else self.other(node)
+        result = current if current is not None else self.other(node)
+        self._names[(name, id(at))] = result
+        return result
 
     def _apply(self, event: _Event, current: PNode | None, at: ast.AST, depth: int) -> PNode | None:
         value = None if event.value is None else self.value(event.value, event.node, depth + 1)
