@@ -56,6 +56,10 @@ NOT_SENSITIVE: tuple[str, ...] = (
     "email_address", "e_mail_address", "ip_address", "mac_address",
     "wallet_address", "web_address", "contract_address", "server_address",
     "remote_address", "host_address",
+    # Payment providers' card tokens stand in for card data: PG301 and PG302
+    # tell users to send them instead. Reward tokens are loyalty items.
+    "card_token", "payment_token", "payment_method_token", "psp_token",
+    "reward_token", "loyalty_token", "voucher_token", "coupon_token",
 )
 
 #: Words after a phrase that keep its meaning: ``password_hash``, ``pin_code``.

@@ -50,6 +50,7 @@ def test_sensitive_names_are_pg301(name: str) -> None:
         "is_pin_set", "password_changed", "api_key_id", "idempotency_key", "passwordless",
         "spin", "pinned", "expiry", "points_expiry", "token_balance", "tokens", "user_id",
         "email", "order_id", "tier", "points", "secret_santa", "card_type", "cvv_verified",
+        "card_token", "cardToken", "payment_token", "reward_token",
     ],
 )
 def test_harmless_names_are_silent(name: str) -> None:
