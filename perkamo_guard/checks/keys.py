@@ -179,8 +179,11 @@ def _check_names(file: SourceFile, ctx: Context) -> Iterator[Finding]:
                 )
     if file.zone is not Zone.BROWSER or file.kind not in SCRIPT_KINDS | {Kind.HTML}:
         return
-    for start, name in _env_reads(file.text):
-        if start not in seen and names_secret_key(name) and not _in_comment(file, start):
+    reads = [(start, name) for start, name in _env_reads(file.text)
+             if start not in seen and names_secret_key(name) and not _in_comment(file, start)]
+    server_only = _server_only_spans(file) if reads and _DATA_FUNCTION.search(file.text) else []
+    for start, name in reads:
+        if not any(a <= start < b for a, b in server_only):
             yield ctx.finding(
                 file, "PG102", start, start + len(name),
                 f"browser code reads the server key variable {name}; the bundler "
@@ -230,6 +233,33 @@ def _inlining_setting(file_name: str, context: tuple[str, ...]) -> str | None:
         if pattern.search(file_name) and any(key in context for key in keys):
             return how
     return None
+
+
+#: Next.js data functions: they run on the server only, and the bundler
+#: removes them from the page's client code.
+_DATA_FUNCTIONS = frozenset({"getServerSideProps", "getStaticProps", "getStaticPaths"})
+_DATA_FUNCTION = re.compile(r"\b(?:getServerSideProps|getStaticProps|getStaticPaths)\b")
+
+
+def _server_only_spans(file: SourceFile) -> list[tuple[int, int]]:
+    """Spans of a page's server-only data functions, minus what they return as props.
+
+    Reads inside ``props`` are kept: props are serialised into the page.
+    """
+    from perkamo_guard.parse.javascript import walk
+    from perkamo_guard.parse.scripts import script_modules
+
+    spans = []
+    for module in script_modules(file):
+        for node in walk(module.root):
+            if node.type not in ("function_declaration", "variable_declarator"):
+                continue
+            name = node.child_by_field_name("name")
+            if name is not None and module.node_text(name) in _DATA_FUNCTIONS:
+                spans.append(module.span(node))
+    props = [read.start for module in script_modules(file) for read in module.env_reads()
+             if "props" in read.context]
+    return [(a, b) for a, b in spans if not any(a <= p < b for p in props)]
 
 
 def _env_reads(text: str) -> Iterator[tuple[int, str]]:
