@@ -24,7 +24,7 @@ from tests.conftest import working_directory, write_tree
 LIVE = "sk_live_" + "9Qv2Lr7Tx4Pz8Wm3Nb6Kc1Hd"
 TEST = "sk_test_" + "Zr8Yq2Wx6Vu4Ts0Rp9On3Ml7"
 #: The sibling every case plants, and the finding it must keep giving.
-SIBLING = {"server/sibling.py": f'KEY = "{LIVE}"\n'}
+SIBLING: dict[str, str | bytes] = {"server/sibling.py": f'KEY = "{LIVE}"\n'}
 SIBLING_FINDING = ("server/sibling.py", 1, 8, "PG103")
 
 

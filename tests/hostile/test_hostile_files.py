@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perkamo_guard import discover as discover_module
-from perkamo_guard import engine, read
+from perkamo_guard import engine
 from tests.conftest import write_tree
 from tests.hostile.harness import (
     LIVE,
@@ -133,9 +132,9 @@ def _failing_open(monkeypatch: pytest.MonkeyPatch, victim: str, code: int) -> No
     def fake(path: object, flags: int, *args: object, **kwargs: object) -> int:
         if str(path).endswith(victim):
             raise OSError(code, os.strerror(code), str(path))
-        return real(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(read.os, "open", fake)
+    monkeypatch.setattr(os, "open", fake)
 
 
 @pytest.mark.parametrize(
@@ -164,7 +163,7 @@ def test_unlistable_folder_is_a_file_error(tmp_path: Path,
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real(path)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(discover_module.os, "scandir", fake)
+    monkeypatch.setattr(os, "scandir", fake)
     run = check_with_sibling(tmp_path, {"server/vault/key.py": KEY_FILE})
     assert run.findings("server/vault/key.py") == []
     assert run.errors("server/vault") == [
@@ -174,15 +173,15 @@ def test_unlistable_folder_is_a_file_error(tmp_path: Path,
 # -- races between discovery and reading ------------------------------------------
 
 
-def _after_discovery(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
-    real = engine.discover
+def _after_discovery(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
+    real = engine.discover  # type: ignore[attr-defined]
 
     def discover_then_change(*args: object, **kwargs: object) -> object:
         found = real(*args, **kwargs)  # type: ignore[arg-type]
         change()
         return found
 
-    monkeypatch.setattr(engine, "discover", discover_then_change)
+    monkeypatch.setattr("perkamo_guard.engine.discover", discover_then_change)
 
 
 def _replace_with_fifo(path: Path) -> None:
