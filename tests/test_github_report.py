@@ -77,7 +77,7 @@ def test_findings_become_annotations_and_file_errors_warnings(tmp_path: Path) ->
         "title=PG902 unused-suppression::unused suppression: no PG103 finding on the "
         "line it covers; remove PG103 from the comment",
         "::warning file=server/broken.py,title=perkamo-guard file error::binary file "
-        "(NUL bytes), though its name says python; skipped",
+        "(NUL bytes), though its name says python; searched for keys only",
         "Found 2 findings (1 error, 1 warning) in 2 files scanned (1 file error).",
     ]
     assert LIVE not in proc.stdout

@@ -124,7 +124,7 @@ def test_quiet_prints_only_file_errors_and_the_summary(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stdout == (
         "warning: server/broken.py: binary file (NUL bytes), though its name says "
-        "python; skipped\n"
+        "python; searched for keys only\n"
         "Found 2 findings (1 error, 1 warning) in 2 files scanned (1 file error).\n")
 
 
