@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
 from perkamo_guard.model import FileError
+
+if TYPE_CHECKING:
+    import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -29,24 +32,57 @@ class Excluder:
 
     def __init__(self, config: Config) -> None:
         patterns = [*config.exclude, *config.extend_exclude]
-        self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-        self._root = config.root.resolve()
+        self._root = str(config.root.resolve())
+        # NOTE: the default excludes are bare folder names ("node_modules/");
+        # for those a set lookup gives pathspec's answer without importing
+        # it, which the pre-commit path cannot afford.
+        self._folders: frozenset[str] | None = None
+        self._spec: pathspec.GitIgnoreSpec | None = None
+        if all(_FOLDER_NAME.fullmatch(p) for p in patterns):
+            self._folders = frozenset(p[:-1] for p in patterns)
+        else:
+            import pathspec
 
-    def is_excluded(self, path: Path, is_dir: bool = False) -> bool:
-        relative = _relative_posix(path, self._root)
-        if relative is None:
-            relative = path.as_posix().lstrip("/")
-        return self._spec.match_file(relative + "/" if is_dir else relative)
+            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def is_excluded(self, path: Path | str, is_dir: bool = False) -> bool:
+        relative = self._relative(os.path.normpath(path))
+        if self._folders is not None:
+            parts = relative.split("/")
+            return not self._folders.isdisjoint(parts if is_dir else parts[:-1])
+        assert self._spec is not None
+        return bool(self._spec.match_file(relative + "/" if is_dir else relative))
+
+    def _relative(self, normal: str) -> str:
+        root = self._root
+        if normal.startswith(root) and normal[len(root) : len(root) + 1] == "/":
+            return normal[len(root) + 1 :]
+        if root == "/" and normal.startswith("/"):
+            return normal[1:]
+        return normal.lstrip("/")
 
 
-def display_path(path: Path, cwd: Path) -> str:
+#: A gitignore pattern that names a folder anywhere: ``node_modules/``.
+_FOLDER_NAME = re.compile(r"[^/*?\[\]!\\#\s]+/")
+
+
+def display_path(path: Path | str, cwd: Path | str) -> str:
     """Show ``path`` relative to ``cwd`` when below it, else as given.
 
     Bytes of the name that are not UTF-8 show as ``\\xff`` escapes, so that
     every report stays valid UTF-8.
     """
-    relative = _relative_posix(path, cwd)
-    shown = relative if relative is not None else path.as_posix()
+    normal, base = os.path.normpath(path), str(cwd)
+    if normal.startswith(base) and normal[len(base) : len(base) + 1] == "/":
+        shown = normal[len(base) + 1 :]
+    elif normal == base:
+        shown = "."
+    elif base == "/" and normal.startswith("/"):
+        shown = normal[1:]
+    else:
+        shown = Path(path).as_posix()
+    if shown.isascii():
+        return shown
     return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
@@ -62,13 +98,13 @@ def discover(paths: Iterable[str], config: Config, cwd: Path | None = None,
     """
     cwd = (cwd or Path.cwd()).resolve()
     excluder = Excluder(config)
-    found: dict[Path, Discovered] = {}
+    found: dict[str, Discovered] = {}
     for given in paths:
         path = Path(given)
         absolute = path if path.is_absolute() else cwd / path
         if path.is_dir():
             unlisted = _Unlisted(cwd, errors)
-            files: Iterable[Path] = _walk(absolute, excluder, unlisted)
+            files: Iterable[Path | str] = _walk(str(absolute), excluder, unlisted)
         elif path.exists():
             # A FIFO or device named on purpose is reported when read, not dropped.
             files = [] if excluder.is_excluded(absolute) else [absolute]
@@ -76,8 +112,9 @@ def discover(paths: Iterable[str], config: Config, cwd: Path | None = None,
             logger.debug("skipping %s: no such file", given)
             continue
         for file in files:
-            normal = Path(os.path.normpath(file))
-            found.setdefault(normal, Discovered(normal, display_path(normal, cwd)))
+            normal = os.path.normpath(file)
+            if normal not in found:
+                found[normal] = Discovered(Path(normal), display_path(normal, cwd))
     return sorted(found.values(), key=lambda d: d.display)
 
 
@@ -96,32 +133,26 @@ class _Unlisted:
             self.errors.append(FileError(shown, message))
 
 
-def _walk(top: Path, excluder: Excluder, unlisted: _Unlisted) -> Iterator[Path]:
+def _walk(top: str, excluder: Excluder, unlisted: _Unlisted) -> Iterator[str]:
     """Walk ``top`` without following symlinks, pruning excluded folders."""
-    stack = [top]
+    stack = [os.path.normpath(top)]
+    top = stack[0]
     while stack:
         directory = stack.pop()
         try:
-            entries = list(os.scandir(directory))
+            with os.scandir(directory) as listing:
+                entries = list(listing)
         except OSError as exc:
-            unlisted.add(directory, exc)
+            unlisted.add(Path(directory), exc)
             continue
         if directory != top and any(e.name == "pyvenv.cfg" for e in entries):
             logger.info("skipping virtual environment %s", directory)
             continue
         for entry in entries:
-            path = Path(entry.path)
             if entry.is_symlink():
-                logger.info("not following symlink %s", path)
+                logger.info("not following symlink %s", entry.path)
             elif entry.is_dir(follow_symlinks=False):
-                if not excluder.is_excluded(path, is_dir=True):
-                    stack.append(path)
-            elif entry.is_file(follow_symlinks=False) and not excluder.is_excluded(path):
-                yield path
-
-
-def _relative_posix(path: Path, base: Path) -> str | None:
-    try:
-        return Path(os.path.normpath(path)).relative_to(base).as_posix()
-    except ValueError:
-        return None
+                if not excluder.is_excluded(entry.path, is_dir=True):
+                    stack.append(entry.path)
+            elif entry.is_file(follow_symlinks=False) and not excluder.is_excluded(entry.path):
+                yield entry.path
