@@ -8,12 +8,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered
 from perkamo_guard.model import Classified, Kind, Zone
+
+if TYPE_CHECKING:
+    import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -105,35 +107,67 @@ def is_example_env(name: str) -> bool:
     return bool(_EXAMPLE_ENV.search(name.replace(".env", "", 1)))
 
 
+@dataclass(frozen=True)
+class _Folder:
+    """What classification needs to know about a file's folder."""
+
+    project: Project | None
+    #: The folder's parts below the project (or scan) root.
+    parts: tuple[str, ...]
+    in_build_output: bool
+    outer: tuple[str, ...]
+
+
 class Classifier:
     """Give files their kind and zone; config globs override the guess."""
 
     def __init__(self, config: Config) -> None:
         self._root = config.root.resolve()
-        self._browser = pathspec.GitIgnoreSpec.from_lines(config.browser)
-        self._server = pathspec.GitIgnoreSpec.from_lines(config.server)
+        self._browser = _glob_spec(config.browser)
+        self._server = _glob_spec(config.server)
+        # NOTE: files share folders; the folder facts (project, build
+        # output, outer folders) cost path arithmetic worth doing once.
+        self._folders: dict[Path, _Folder] = {}
 
     def classify(self, found: Discovered) -> Classified:
         path = found.path
-        project = find_project(path.parent)
-        parts = _relative_parts(path, project.root if project else self._root)
-        output = _in_build_output(parts)
-        kind = kind_of(path, output)
-        outer = _outer_folders(path, project.root if project else self._root)
-        zone, reason = self._zone(path, kind, parts, project, output, outer)
+        folder = self._folder(path.parent)
+        parts = (*folder.parts, path.name)
+        kind = kind_of(path, folder.in_build_output)
+        zone, reason = self._zone(path, kind, parts, folder)
         example = kind is Kind.ENV and is_example_env(path.name)
         logger.debug("%s: %s, %s zone (%s)", found.display, kind.value, zone.value, reason)
         return Classified(path, found.display, kind, zone, reason, example)
 
+    def _folder(self, directory: Path) -> _Folder:
+        folder = self._folders.get(directory)
+        if folder is None:
+            project = find_project(directory)
+            base = project.root if project else self._root
+            parts = _relative_parts(directory / "_", base)[:-1]
+            folder = _Folder(project, parts, _in_build_output((*parts, "_")),
+                             _outer_folders(directory / "_", base))
+            self._folders[directory] = folder
+        return folder
+
     def _zone(self, path: Path, kind: Kind, parts: tuple[str, ...],
-              project: Project | None, output: bool,
-              outer: tuple[str, ...]) -> tuple[Zone, str]:
-        relative = "/".join(_relative_parts(path, self._root))
-        if self._server.match_file(relative):
-            return Zone.SERVER, "configured server glob"
-        if self._browser.match_file(relative):
-            return Zone.BROWSER, "configured browser glob"
-        return guess_zone(kind, parts, project, output, outer)
+              folder: _Folder) -> tuple[Zone, str]:
+        if self._server is not None or self._browser is not None:
+            relative = "/".join(_relative_parts(path, self._root))
+            if self._server is not None and self._server.match_file(relative):
+                return Zone.SERVER, "configured server glob"
+            if self._browser is not None and self._browser.match_file(relative):
+                return Zone.BROWSER, "configured browser glob"
+        return guess_zone(kind, parts, folder.project, folder.in_build_output, folder.outer)
+
+
+def _glob_spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec | None:
+    """Compile zone globs; None when there are none (pathspec stays unimported)."""
+    if not globs:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
 def guess_zone(kind: Kind, parts: tuple[str, ...], project: Project | None,
