@@ -33,7 +33,14 @@ from perkamo_guard.model import (
     SourceFile,
     Zone,
 )
-from perkamo_guard.read import BinaryFile, ReadError, decode, normalise, read_bytes
+from perkamo_guard.read import (
+    BinaryFile,
+    ReadError,
+    Triggers,
+    decode,
+    normalise,
+    read_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +92,7 @@ class Scanner:
             code for family in self.families if family.finish for code in family.codes
         )
         self._suppressions: dict[str, list[Suppression]] = {}
+        self._plans: dict[Kind, tuple[list[Family], Triggers]] = {}
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` may wrap the file list."""
@@ -117,8 +125,8 @@ class Scanner:
         result.files_scanned += 1
         classified = _refine(classified, data)
         result.zones.append(classified)
-        active = self._active_families(classified.kind, data)
-        if not active and not self._audits(classified, data):
+        active, audits = self._prefilter(classified, data)
+        if not active and not audits:
             return
         file = self._source_file(classified, data, result)
         # NOTE: the checks read the decoded text only; a 50 MB bundle held
@@ -152,17 +160,23 @@ class Scanner:
                        "searched for keys only")
             result.errors.append(FileError(classified.display, message))
 
-    def _active_families(self, kind: Kind, data: bytes) -> list[Family]:
-        return [
-            family for family in self.families
-            if family.applies_to(kind)
-            and any(t in data for t in family.all_triggers(self.config))
-        ]
+    def _prefilter(self, classified: Classified, data: bytes) -> tuple[list[Family], bool]:
+        """The families whose triggers occur in ``data``, and whether hygiene runs."""
+        families, triggers = self._plan(classified.kind)
+        present = triggers.present(data)
+        active = [family for family, hit in zip(families, present) if hit]
+        audits = (self.hygiene and present[-1]
+                  and has_real_comments(classified.kind, classified.path))
+        return active, audits
 
-    def _audits(self, classified: Classified, data: bytes) -> bool:
-        """Tell whether the file's suppression comments need a hygiene check."""
-        return (self.hygiene and SUPPRESSION_TRIGGER in data
-                and has_real_comments(classified.kind, classified.path))
+    def _plan(self, kind: Kind) -> tuple[list[Family], Triggers]:
+        """The families that read ``kind`` and their triggers, suppressions last."""
+        plan = self._plans.get(kind)
+        if plan is None:
+            families = [f for f in self.families if f.applies_to(kind)]
+            groups = [f.all_triggers(self.config) for f in families]
+            plan = self._plans[kind] = (families, Triggers([*groups, (SUPPRESSION_TRIGGER,)]))
+        return plan
 
     def _source_file(self, classified: Classified, data: bytes,
                      result: RunResult) -> SourceFile:
