@@ -132,13 +132,28 @@ def _sites(file: SourceFile, ctx: Context, places: Places,
 def _may_hold_context(file: SourceFile, places: Places) -> bool:
     """Tell cheaply, before any parse, whether a file could be in scope."""
     text = file.text
-    if _CONTEXT_HINT.search(text) or ADMIN_CONFIG_ROUTE in text:
+    if _has_context_hint(text) or ADMIN_CONFIG_ROUTE in text:
         return True
     extra_words = places.words[len(CONTEXT_WORDS):]
     if not (extra_words or places.configured):
         return False
     folded = normalise(text)
     return any(word in folded for word in (*extra_words, *places.configured))
+
+
+def _has_context_hint(text: str) -> bool:
+    """``_CONTEXT_HINT.search(text)``, with a plain substring test first.
+
+    NOTE: a case-insensitive regex reads about 25 ns a character; lower()
+    and ``in`` about 7. The long s is the one letter of these words that
+    re.IGNORECASE folds and lower() does not.
+    """
+    folded = text.lower()
+    if "\u017f" in text:
+        folded = folded.replace("\u017f", "s")
+    if "perkamo" not in folded and "browser" not in folded:
+        return False
+    return _CONTEXT_HINT.search(text) is not None
 
 
 def _relative(file: SourceFile, root: Path) -> PurePosixPath:
