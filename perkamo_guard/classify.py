@@ -321,9 +321,15 @@ def _outer_folders(path: Path, inner_root: Path) -> tuple[str, ...]:
     if repository is None:
         return ()
     try:
-        return inner_root.resolve().relative_to(repository).parts
+        return _resolved(inner_root).relative_to(repository).parts
     except ValueError:
         return ()
+
+
+@lru_cache(maxsize=1024)
+def _resolved(root: Path) -> Path:
+    """Resolve a project or scan root once: many folders share one."""
+    return root.resolve()
 
 
 @lru_cache(maxsize=4096)
