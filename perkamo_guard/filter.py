@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
 from perkamo_guard.model import Finding, SourceFile
+
+if TYPE_CHECKING:
+    import pathspec
 
 _SUPPRESSION = re.compile(
     r"(?:#|//|/\*|<!--)[ \t]*perkamo-guard:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)"
@@ -89,13 +91,21 @@ def apply_suppressions(findings: Iterable[Finding],
     return kept, dropped
 
 
+def _glob_spec(glob: str) -> pathspec.GitIgnoreSpec:
+    # NOTE: imported here, so that runs without per-file-ignores (the
+    # pre-commit hook, mostly) do not pay for pathspec.
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines([glob])
+
+
 class RuleFilter:
     """Apply ``select``/``ignore`` and ``per-file-ignores`` to findings."""
 
     def __init__(self, selected: set[str], config: Config) -> None:
         self.selected = selected
         self._per_file = [
-            (pathspec.GitIgnoreSpec.from_lines([glob]), tuple(c.upper() for c in codes))
+            (_glob_spec(glob), tuple(c.upper() for c in codes))
             for glob, codes in config.per_file_ignores
         ]
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -52,4 +54,6 @@ def _spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
         lines = ignore.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec  # only when a key makes us ask; the hook rarely does
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
