@@ -57,7 +57,10 @@ def perkamo_guard(jobs: str | None = None) -> Tool:
     base = [str(script)] if script.exists() else [sys.executable, "-m", "perkamo_guard"]
     extra = ["--jobs", jobs] if jobs else []
     name = "perkamo-guard" + (f" --jobs {jobs}" if jobs else "")
-    return Tool(name, lambda paths: [*base, "check", *extra, *paths])
+    # NOTE: an installed package runs from cached bytecode; a shell that
+    # sets PYTHONDONTWRITEBYTECODE would make every run compile every module.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return Tool(name, lambda paths: [*base, "check", *extra, *paths], env=env)
 
 
 def ripgrep() -> Tool | str:
