@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from perkamo_guard.checks import Context, Family
 from perkamo_guard.config import Config
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
-from perkamo_guard.retry import Hit
 from perkamo_guard.sinks import SinkCall, find_sinks, sink_triggers
+
+if TYPE_CHECKING:
+    # NOTE: the retry analysis is imported by _hits, on files with a
+    # Perkamo call; the pre-commit path rarely has one.
+    from perkamo_guard.retry import Hit
 
 
 def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
