@@ -77,7 +77,10 @@ class Scanner:
         self.rule_filter = RuleFilter(selected, config)
         self.families = [f for f in load_families() if f.codes & selected]
         self.classifier = Classifier(config)
-        self.context = Context(config, load_catalogue(),
+        catalogue = load_catalogue()
+        #: Every rule code; the rule files themselves are read on first use.
+        self._known = frozenset(catalogue.codes())
+        self.context = Context(config, catalogue,
                                is_committed=GitignoreOracle().is_committed)
         #: Suppression hygiene runs when one of its codes is selected.
         self.hygiene = bool(selected & HYGIENE_CODES)
@@ -218,7 +221,7 @@ class Scanner:
         if self.hygiene and has_real_comments(file.kind, file.path):
             # NOTE: a suppression of a deferred code cannot be judged unused yet.
             judged = frozenset(self._checked - ignored - failed - self._deferred)
-            judgement = Judgement(frozenset(self.context.rules), judged, self.today)
+            judgement = Judgement(self._known, judged, self.today)
             result.findings.extend(
                 f for f in audit(file, suppressions, judgement, self.context)
                 if self.rule_filter.keep(f, ignored)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,7 +22,7 @@ class Context:
     """What a check may consult besides its file, and where it records errors."""
 
     config: Config
-    rules: dict[str, Rule]
+    rules: Mapping[str, Rule]
     errors: list[FileError] = field(default_factory=list)
     #: Answers "would git commit this file?"; set by the engine.
     is_committed: Callable[[Path], bool] = lambda path: True

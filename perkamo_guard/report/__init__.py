@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from perkamo_guard.catalogue import Rule
@@ -17,7 +17,7 @@ class ReportInput:
     """What every reporter gets: the run's result and the rule catalogue."""
 
     result: RunResult
-    rules: dict[str, Rule]
+    rules: Mapping[str, Rule]
     color: bool = False
     show_zones: bool = False
     statistics: bool = False
@@ -71,6 +71,6 @@ def defuse_output(output: str, name: str) -> str:
     return _ANYWHERE.sub(lambda match: "#\\u0023", output)
 
 
-def severity_of(rules: dict[str, Rule], code: str) -> str:
+def severity_of(rules: Mapping[str, Rule], code: str) -> str:
     rule = rules.get(code)
     return rule.severity if rule else "warning"
