@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from perkamo_guard import parallel
 from perkamo_guard.catalogue import load_catalogue
 from perkamo_guard.checks import Context, Family, load_families
 from perkamo_guard.classify import Classifier, directive_zone
@@ -72,8 +73,11 @@ class RunResult:
 class Scanner:
     """Scan files with the selected rule families."""
 
-    def __init__(self, config: Config, selected: set[str], today: date | None = None) -> None:
+    def __init__(self, config: Config, selected: set[str], today: date | None = None,
+                 jobs: int = 1) -> None:
         self.config = config
+        #: Worker processes for the quiet files of large scans (1: none).
+        self.jobs = jobs
         self.rule_filter = RuleFilter(selected, config)
         self.families = [f for f in load_families() if f.codes & selected]
         self.classifier = Classifier(config)
@@ -103,12 +107,38 @@ class Scanner:
         found = discover(paths, self.config, errors=result.errors)
         self._client_modules = client_modules(found)
         self.context.paths = tuple(paths)
-        for item in progress(found) if progress else found:
-            self.scan_file(item, result)
+        quiet = self._quiet_files(found)
+        for index, item in enumerate(progress(found) if progress else found):
+            classified = quiet.get(index)
+            if classified is None:
+                self.scan_file(item, result)
+            else:
+                result.files_scanned += 1
+                result.zones.append(classified)
         self._finish(result)
         result.findings = sorted(set(result.findings))
         result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.message))
         return result
+
+    def _quiet_files(self, found: list[Discovered]) -> dict[int, Classified]:
+        if self.jobs < 2 or len(found) < parallel.MIN_FILES or not parallel.can_fork():
+            return {}
+        return parallel.quiet_files(self, found, self.jobs)
+
+    def quiet_classification(self, found: Discovered) -> Classified | None:
+        """Classify a file that a scan would only count; None for any other.
+
+        NOTE: this is the quiet path of scan_file, for worker processes; a
+        file it returns None for is scanned again, whole, by scan_file.
+        """
+        classified = self._with_client_imports(self.classifier.classify(found))
+        try:
+            data = normalise(read_bytes(found.path, self.config.max_file_size))
+        except ReadError:
+            return None
+        classified = _refine(classified, data)
+        active, audits = self._prefilter(classified, data)
+        return None if active or audits else classified
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
