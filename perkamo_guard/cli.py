@@ -101,11 +101,13 @@ def cli() -> None:
               help="Report only findings that this baseline file does not record.")
 @click.option("--changed-since", metavar="REV",
               help="Scan only files changed since the merge base of REV and HEAD (git).")
+@click.option("--jobs", "-j", default="auto", show_default=True, metavar="N",
+              help="Worker processes for scans of 1,000 files or more (auto: one per core).")
 def check(paths: tuple[str, ...], output_format: str, output: Path | None,
           select: str | None, ignore: str | None, fail_on: str | None,
           config_path: Path | None, keys_path: Path | None, show_zones: bool,
           statistics: bool, quiet: bool, verbose: int, color: bool | None,
-          baseline_path: Path | None, changed_since: str | None) -> None:
+          baseline_path: Path | None, changed_since: str | None, jobs: str) -> None:
     """Scan PATHS (default: the current directory) for Perkamo integration mistakes."""
     _configure_logging(verbose)
     from perkamo_guard.catalogue import load_catalogue
@@ -117,7 +119,8 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     accepted = _load_baseline(baseline_path) if baseline_path else None
     targets = _targets(paths, changed_since)
     interactive = output_format == "text" and not quiet and not verbose
-    result = Scanner(config, selected).scan(targets, _progress() if interactive else None)
+    scanner = Scanner(config, selected, jobs=_jobs(jobs))
+    result = scanner.scan(targets, _progress() if interactive else None)
     if accepted is not None:
         _hide_baselined(result, accepted)
     rules = load_catalogue()
@@ -271,6 +274,18 @@ def _with_keys(config: Config, keys_path: Path | None) -> Config:
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from exc
     return config
+
+
+def _jobs(value: str) -> int:
+    """Read ``--jobs``: ``auto`` or a positive number."""
+    if value == "auto":
+        from perkamo_guard.parallel import default_jobs
+
+        return default_jobs()
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(f"expected auto or a positive number, not {value!r}",
+                                 param_hint="--jobs")
+    return int(value)
 
 
 def _targets(paths: tuple[str, ...], changed_since: str | None) -> list[str]:
