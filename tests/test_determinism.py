@@ -76,13 +76,32 @@ def _jobs_option() -> str | None:
     return next((name for name in ("--jobs", "-j") if name in names), None)
 
 
+def _large_tree(root: Path) -> Path:
+    """The mixed tree, plus enough quiet files (and a few loud ones) for workers."""
+    _tree(root, order_seed=3)
+    for index in range(1200):
+        body = f'KEY = "sk_live_{index:04d}Qv2Lr7Tx4Pz8Wm3Nb6"\n' if index % 97 == 0 else "x = 1\n"
+        write_tree(root, {f"pkg/part{index % 7}/module_{index}.py": body})
+    return root
+
+
 @pytest.mark.skipif(_jobs_option() is None, reason="the engine has no --jobs option yet")
 @pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
 def test_parallel_and_serial_runs_are_byte_identical(tmp_path: Path,
                                                      output_format: str) -> None:
-    root = _tree(tmp_path / "repo", order_seed=3)
+    root = _large_tree(tmp_path / "repo")
     option = _jobs_option()
     assert option is not None
     serial = _run(root, output_format, "0", option, "1")
     assert _run(root, output_format, "0", option, "4") == serial
     assert _run(root, output_format, "0", option, "2") == serial
+
+
+@pytest.mark.skipif(_jobs_option() is None, reason="the engine has no --jobs option yet")
+def test_parallel_run_does_use_workers_on_the_large_tree(tmp_path: Path) -> None:
+    root = _large_tree(tmp_path / "repo")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([sys.executable, "-m", "perkamo_guard", "check", ".", "-q", "-vv",
+                           str(_jobs_option()), "2"], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert "(2 workers)" in proc.stderr
