@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with perkamo-guard installed)::
 
-    python benchmarks/run.py                 # everything, about 15 minutes
+    python benchmarks/run.py                 # everything, about 10 minutes
     python benchmarks/run.py --runs 3 --corpus frontend --no-peers
 
 The first run downloads pinned packages into ``benchmarks/.corpora`` and
