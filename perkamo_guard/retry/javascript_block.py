@@ -30,15 +30,15 @@ from perkamo_guard.retry import (
     Wait,
     statuses_where,
 )
+# NOTE: scope walking is shared with the sink detection, which retries reuse.
+from perkamo_guard.sinks.javascript import FUNCTIONS as FUNCTIONS
+from perkamo_guard.sinks.javascript import own_nodes as own_nodes
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
     from perkamo_guard.retry.javascript import ScriptReader
 
-FUNCTIONS = frozenset({"function_declaration", "function_expression", "function",
-                       "arrow_function", "method_definition", "generator_function",
-                       "generator_function_declaration"})
 LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement",
                    "do_statement"})
 _TRANSPARENT = frozenset({"parenthesized_expression", "non_null_expression",
@@ -361,16 +361,6 @@ def arguments(node: Node) -> tuple[Node, ...]:
     if arguments is None:
         return ()
     return tuple(c for c in arguments.named_children if c.type != "comment")
-
-
-def own_nodes(scope: Node) -> Iterator[Node]:
-    """Yield the nodes of a scope, without entering nested functions."""
-    stack = list(reversed(scope.named_children))
-    while stack:
-        node = stack.pop()
-        yield node
-        if node.type not in FUNCTIONS and node.type != "class_declaration":
-            stack.extend(reversed(node.named_children))
 
 
 def descendants(node: Node | None) -> Iterator[Node]:

@@ -58,10 +58,10 @@ _CHAIN = frozenset({"set", "type", "accept", "query", "timeout", "retry", "ok", 
                     "auth", "withCredentials", "send", "field", "redirects"})
 _TRANSPARENT = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
                           "satisfies_expression", "type_assertion"})
-_FUNCTIONS = frozenset({"function_declaration", "function_expression", "function",
+FUNCTIONS = frozenset({"function_declaration", "function_expression", "function",
                         "arrow_function", "method_definition", "generator_function",
                         "generator_function_declaration"})
-_SCOPES = _FUNCTIONS | {"program", "class_static_block"}
+_SCOPES = FUNCTIONS | {"program", "class_static_block"}
 _CONTAINERS = frozenset({"statement_block", "program", "switch_case", "switch_default"})
 _CONDITIONAL = frozenset({"if_statement", "else_clause", "for_statement", "for_in_statement",
                           "while_statement", "do_statement", "try_statement", "catch_clause",
@@ -141,7 +141,7 @@ class _Reader:
         sink = configured_sink(call.callee, configured)
         if sink is not None:
             return self._configured(call, sink)
-        if any(_type(_unwrap(a)) in _FUNCTIONS for a in call.arguments):
+        if any(_type(_unwrap(a)) in FUNCTIONS for a in call.arguments):
             return None  # a route handler, such as app.post("/v1/events", handler)
         first = _unwrap(_arg(call.arguments, 0))
         if first is not None and first.type == "string" and not _may_be_path(self.text(first)):
@@ -448,7 +448,7 @@ class _Reader:
         cached = self._events.get(scope.id)
         if cached is None:
             cached = {}
-            for node in _own_nodes(scope):
+            for node in own_nodes(scope):
                 for name, event in self._events_of(node):
                     cached.setdefault(name, []).append(event)
             self._events[scope.id] = cached
@@ -783,7 +783,7 @@ class _Reader:
                 elif node.type == "variable_declarator":
                     name = node.child_by_field_name("name")
                     function = _unwrap(node.child_by_field_name("value"))
-                    if function is None or function.type not in _FUNCTIONS:
+                    if function is None or function.type not in FUNCTIONS:
                         continue
                 if name is not None and function is not None:
                     found.setdefault(self.text(name), []).append(function)
@@ -801,7 +801,7 @@ class _Reader:
                 if body is not None and body.type != "statement_block":
                     values.append(self.value(body, body, depth + 1))
                     continue
-                for node in _own_nodes(helper):
+                for node in own_nodes(helper):
                     if node.type == "return_statement" and node.named_child(0) is not None:
                         values.append(self.value(node.named_child(0), node, depth + 1))
             finally:
@@ -918,13 +918,13 @@ def _scopes(node: Node) -> Iterator[Node]:
         current = current.parent
 
 
-def _own_nodes(scope: Node) -> Iterator[Node]:
+def own_nodes(scope: Node) -> Iterator[Node]:
     """Yield the nodes of a scope, without entering nested functions."""
     stack = list(reversed(scope.named_children))
     while stack:
         node = stack.pop()
         yield node
-        if node.type not in _FUNCTIONS and node.type != "class_declaration":
+        if node.type not in FUNCTIONS and node.type != "class_declaration":
             stack.extend(reversed(node.named_children))
 
 
