@@ -8,6 +8,7 @@ from every ``"use client"`` module of a Next.js project, transitively.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -93,7 +94,7 @@ def _resolve(module: Path, specifier: str) -> Path | None:
         return None
     for candidate in (c for base in bases for c in _candidates(base)):
         if candidate.is_file():
-            return Path(_normal(candidate))
+            return Path(os.path.normpath(candidate))
     return None
 
 
@@ -102,9 +103,3 @@ def _candidates(base: Path) -> list[Path]:
     candidates += [base.with_name(base.name + s) for s in _SCRIPT_SUFFIXES]
     candidates += [base / f"index{s}" for s in _SCRIPT_SUFFIXES]
     return candidates
-
-
-def _normal(path: Path) -> str:
-    import os
-
-    return os.path.normpath(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from perkamo_guard.report import ReportInput, severity_of
 from perkamo_guard.snippet import neutralise_line
@@ -34,7 +35,7 @@ def render(report: ReportInput) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _painter(color: bool):  # type: ignore[no-untyped-def]
+def _painter(color: bool) -> Callable[[str, str], str]:
     def paint(style: str, text: str) -> str:
         return f"{_STYLES[style]}{text}{_STYLES['reset']}" if color else text
     return paint
