@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,6 @@ from perkamo_guard import __version__
 if TYPE_CHECKING:
     from perkamo_guard import baseline
     from perkamo_guard.config import Config
-    from perkamo_guard.discover import Discovered
     from perkamo_guard.engine import Progress, RunResult
 
 logger = logging.getLogger("perkamo_guard")
@@ -119,7 +119,7 @@ def check(paths: tuple[str, ...], output_format: str, output: Path | None,
     accepted = _load_baseline(baseline_path) if baseline_path else None
     targets = _targets(paths, changed_since)
     interactive = output_format == "text" and not quiet and not verbose
-    scanner = Scanner(config, selected, jobs=_jobs(jobs))
+    scanner = Scanner(config, selected, jobs=_jobs(jobs), record_zones=show_zones)
     result = scanner.scan(targets, _progress() if interactive else None)
     if accepted is not None:
         _hide_baselined(result, accepted)
@@ -312,7 +312,7 @@ def _load_baseline(path: Path) -> baseline.Baseline:
 
 def _hide_baselined(result: RunResult, accepted: baseline.Baseline) -> None:
     """Drop the findings the baseline records and count what it did."""
-    outcome = accepted.apply(result.findings, (c.display for c in result.zones))
+    outcome = accepted.apply(result.findings, result.scanned)
     result.findings = outcome.kept
     result.baseline_hidden = outcome.hidden
     result.baseline_unmatched = outcome.unmatched
@@ -323,14 +323,15 @@ def _progress() -> Progress | None:
     return _progress_bar if sys.stderr.isatty() else None
 
 
-def _progress_bar(files: list[Discovered]) -> Iterator[Discovered]:
-    if len(files) < PROGRESS_MIN_FILES:
-        yield from files
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    if total < PROGRESS_MIN_FILES:
+        yield lambda steps: None
         return
     # Redraw about two hundred times at most, however long the run.
-    with click.progressbar(files, label="Scanning", file=sys.stderr, show_pos=True,
-                           update_min_steps=max(1, len(files) // 200)) as bar:
-        yield from bar
+    with click.progressbar(length=total, label="Scanning", file=sys.stderr, show_pos=True,
+                           update_min_steps=max(1, total // 200)) as bar:
+        yield bar.update
 
 
 class SafeFormatter(logging.Formatter):

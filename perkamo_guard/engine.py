@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from perkamo_guard import parallel
 from perkamo_guard.catalogue import load_catalogue
 from perkamo_guard.checks import Context, Family, load_families
-from perkamo_guard.classify import Classifier, directive_zone
+from perkamo_guard.classify import Classifier, directive_zone, kind_of
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
 from perkamo_guard.filter import (
@@ -21,10 +22,11 @@ from perkamo_guard.filter import (
     find_suppressions,
 )
 from perkamo_guard.gitignore import GitignoreOracle
-from perkamo_guard.imports import client_modules
+from perkamo_guard.imports import CLIENT_HEAD, CLIENT_SUFFIXES, client_modules
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
+from perkamo_guard.prefilter import Prefilter
 from perkamo_guard.model import (
     SCRIPT_KINDS,
     Classified,
@@ -34,10 +36,11 @@ from perkamo_guard.model import (
     SourceFile,
     Zone,
 )
+from perkamo_guard.parallel import Verdict
 from perkamo_guard.read import (
+    BINARY,
     BinaryFile,
     ReadError,
-    Triggers,
     decode,
     normalise,
     read_bytes,
@@ -50,8 +53,24 @@ _MINIFIED_LINE = 1000
 #: Directives sit at the top; comments before them rarely run this long.
 _DIRECTIVE_WINDOW = 8192
 
-#: Wraps the list of files to scan, to show progress while it is consumed.
-Progress = Callable[[list[Discovered]], Iterable[Discovered]]
+#: Shows a run's progress: called with the number of files, it gives a
+#: context whose value takes each step forward (a number of files).
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+class Ticker:
+    """Move a progress display to a position, never back and never past the end."""
+
+    def __init__(self, step: Callable[[int], None] | None, total: int) -> None:
+        self._step = step
+        self.total = total
+        self._shown = 0
+
+    def to(self, position: int) -> None:
+        position = min(position, self.total)
+        if self._step is not None and position > self._shown:
+            self._step(position - self._shown)
+            self._shown = position
 
 
 @dataclass
@@ -63,7 +82,10 @@ class RunResult:
     files_scanned: int = 0
     files_skipped: int = 0
     suppressed: int = 0
+    #: Kind and zone of every file, when the scanner records them.
     zones: list[Classified] = field(default_factory=list)
+    #: The display path of every file the run looked at.
+    scanned: list[str] = field(default_factory=list)
     #: Findings a baseline hid; None when the run used no baseline.
     baseline_hidden: int | None = None
     #: Baseline entries for the scanned files that matched no finding.
@@ -74,8 +96,11 @@ class Scanner:
     """Scan files with the selected rule families."""
 
     def __init__(self, config: Config, selected: set[str], today: date | None = None,
-                 jobs: int = 1) -> None:
+                 jobs: int = 1, record_zones: bool = False) -> None:
         self.config = config
+        #: Keep every file's kind and zone in the result (``--show-zones``);
+        #: otherwise only the files that hold a trigger text are classified.
+        self.record_zones = record_zones
         #: Worker processes for the quiet files of large scans (1: none).
         self.jobs = jobs
         self.rule_filter = RuleFilter(selected, config)
@@ -89,75 +114,111 @@ class Scanner:
         #: Suppression hygiene runs when one of its codes is selected.
         self.hygiene = bool(selected & HYGIENE_CODES)
         self.today = today or date.today()
-        self._client_modules: dict[Path, Path] = {}
+        #: The files of the run, and those that may be "use client" modules.
+        self._found: list[Discovered] = []
+        self._hinted: list[Path] = []
+        self._client_modules: dict[Path, Path] | None = None
         self._checked = frozenset(
             code for family in self.families for code in family.codes if code in selected
         )
         #: Codes found only after the last file (PG601, PG602), and the live
         #: suppressions of each file that has some, to apply to them then.
         self._deferred = frozenset(
-            code for family in self.families if family.finish for code in family.codes
+            code for family in self.families if family.deferred for code in family.codes
         )
         self._suppressions: dict[str, list[Suppression]] = {}
-        self._plans: dict[Kind, tuple[list[Family], Triggers]] = {}
+        #: The families whose checks read at least one file.
+        self._ran: set[str] = set()
+        self._plans: dict[Kind, list[tuple[Family, frozenset[bytes]]]] = {}
+        #: Every trigger text of every selected family, for the first test.
+        self.prefilter = Prefilter(
+            [text for family in self.families for text in family.all_triggers(config)]
+            + ([SUPPRESSION_TRIGGER] if self.hygiene else []))
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
-        """Scan every file below ``paths``; ``progress`` may wrap the file list."""
+        """Scan every file below ``paths``; ``progress`` shows how far it got."""
         result = RunResult()
         found = discover(paths, self.config, errors=result.errors)
-        self._client_modules = client_modules(found)
         self.context.paths = tuple(paths)
-        quiet = self._quiet_files(found)
-        for index, item in enumerate(progress(found) if progress else found):
-            classified = quiet.get(index)
-            if classified is None:
-                self.scan_file(item, result)
-            else:
-                result.files_scanned += 1
-                result.zones.append(classified)
+        result.scanned = [item.display for item in found]
+        with progress(len(found)) if progress else nullcontext(None) as step:
+            self._scan(found, result, Ticker(step, len(found)))
         self._finish(result)
         result.findings = sorted(set(result.findings))
         result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.message))
         return result
 
-    def _quiet_files(self, found: list[Discovered]) -> dict[int, Classified]:
-        if self.jobs < 2 or len(found) < parallel.MIN_FILES or not parallel.can_fork():
-            return {}
-        return parallel.quiet_files(self, found, self.jobs)
+    def _scan(self, found: list[Discovered], result: RunResult, ticker: Ticker) -> None:
+        jobs = self.jobs if len(found) >= parallel.MIN_FILES else 1
+        triage = parallel.triage(self, found, jobs, ticker)
+        self._found = found
+        self._hinted = [found[index].path for index in sorted(triage.hinted)]
+        self._client_modules = None
+        loud = []
+        for index, item in enumerate(found):
+            if self.record_zones:
+                loud.append(item)  # its zone may depend on its content
+            elif index in triage.quiet:
+                result.files_scanned += 1
+            elif index in triage.skipped:
+                logger.info("skipping %s: %s", item.display, BINARY)
+                result.files_skipped += 1
+            else:
+                loud.append(item)
+        done = len(found) - len(loud)
+        ticker.to(done)
+        for count, item in enumerate(loud, 1):
+            self.scan_file(item, result)
+            ticker.to(done + count)
 
-    def quiet_classification(self, found: Discovered) -> Classified | None:
-        """Classify a file that a scan would only count; None for any other.
+    def triage(self, found: Discovered) -> tuple[Verdict, bool]:
+        """What a scan of this file would do, and whether the file may be a
+        ``"use client"`` module.
 
-        NOTE: this is the quiet path of scan_file, for worker processes; a
-        file it returns None for is scanned again, whole, by scan_file.
+        A quiet file reads as text and holds no trigger text of any selected
+        family: a scan only counts it. A skipped file is binary, not named
+        as source, and holds no key prefix. Any other file goes through
+        scan_file, which reads it again.
         """
-        classified = self._with_client_imports(self.classifier.classify(found))
         try:
-            data = normalise(read_bytes(found.path, self.config.max_file_size))
+            raw = read_bytes(found.path, self.config.max_file_size)
+            data = normalise(raw)
+        except BinaryFile:
+            plain = kind_of(found.path) is Kind.TEXT and not _holds_key_prefix(raw)
+            return (Verdict.SKIPPED if plain else Verdict.LOUD), False
         except ReadError:
-            return None
-        classified = _refine(classified, data)
-        active, audits = self._prefilter(classified, data)
-        return None if active or audits else classified
+            return Verdict.LOUD, False
+        hinted = (found.display.endswith(CLIENT_SUFFIXES)
+                  and (data.find(b"use client", 0, CLIENT_HEAD) >= 0
+                       or data.find(b"client-only", 0, CLIENT_HEAD) >= 0))
+        return (Verdict.LOUD if self.prefilter.may_fire(data) else Verdict.QUIET), hinted
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
-        classified = self._with_client_imports(self.classifier.classify(found))
         try:
             raw = read_bytes(found.path, self.config.max_file_size)
             data = normalise(raw)
         except BinaryFile as exc:
-            result.zones.append(classified)
+            classified = self._classify(found)
+            if self.record_zones:
+                result.zones.append(classified)
             self._binary(classified, str(exc), result)
             self._binary_keys(classified, raw, result)
             return
         except ReadError as exc:
-            result.zones.append(classified)
+            if self.record_zones:
+                result.zones.append(self._classify(found))
             result.errors.append(FileError(found.display, str(exc)))
             return
         result.files_scanned += 1
-        classified = _refine(classified, data)
-        result.zones.append(classified)
+        if not self.prefilter.may_fire(data):
+            # NOTE: most files stop here, unclassified: no family could fire.
+            if self.record_zones:
+                result.zones.append(_refine(self._classify(found), data))
+            return
+        classified = _refine(self._classify(found), data)
+        if self.record_zones:
+            result.zones.append(classified)
         active, audits = self._prefilter(classified, data)
         if not active and not audits:
             return
@@ -167,7 +228,14 @@ class Scanner:
         del raw, data
         self._check(file, active, result)
 
+    def _classify(self, found: Discovered) -> Classified:
+        return self._with_client_imports(self.classifier.classify(found))
+
     def _with_client_imports(self, classified: Classified) -> Classified:
+        if self._client_modules is None:
+            # NOTE: the import graph costs a look at every script's project;
+            # it is built when the first file needs a zone.
+            self._client_modules = client_modules(self._found, self._hinted)
         importer = self._client_modules.get(classified.path)
         if importer is None or classified.zone_reason.startswith("configured"):
             return classified
@@ -176,7 +244,7 @@ class Scanner:
 
     def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
         """Look for keys in a binary file's bytes: a NUL byte must not hide a key."""
-        if b"sk_live_" not in raw and b"sk_test_" not in raw:
+        if not _holds_key_prefix(raw):
             return
         keys = [f for f in self.families if f.name == "keys"]
         text = raw.decode("latin-1")
@@ -195,20 +263,21 @@ class Scanner:
 
     def _prefilter(self, classified: Classified, data: bytes) -> tuple[list[Family], bool]:
         """The families whose triggers occur in ``data``, and whether hygiene runs."""
-        families, triggers = self._plan(classified.kind)
-        present = triggers.present(data)
-        active = [family for family, hit in zip(families, present) if hit]
-        audits = (self.hygiene and present[-1]
+        hits = self.prefilter.hits(data)
+        active = [family for family, triggers in self._plan(classified.kind)
+                  if not hits.isdisjoint(triggers)]
+        audits = (self.hygiene and SUPPRESSION_TRIGGER in hits
                   and has_real_comments(classified.kind, classified.path))
         return active, audits
 
-    def _plan(self, kind: Kind) -> tuple[list[Family], Triggers]:
-        """The families that read ``kind`` and their triggers, suppressions last."""
+    def _plan(self, kind: Kind) -> list[tuple[Family, frozenset[bytes]]]:
+        """The families that read ``kind``, each with its trigger texts."""
         plan = self._plans.get(kind)
         if plan is None:
-            families = [f for f in self.families if f.applies_to(kind)]
-            groups = [f.all_triggers(self.config) for f in families]
-            plan = self._plans[kind] = (families, Triggers([*groups, (SUPPRESSION_TRIGGER,)]))
+            plan = self._plans[kind] = [
+                (family, frozenset(family.all_triggers(self.config)))
+                for family in self.families if family.applies_to(kind)
+            ]
         return plan
 
     def _source_file(self, classified: Classified, data: bytes,
@@ -223,6 +292,7 @@ class Scanner:
         findings: list[Finding] = []
         failed: set[str] = set()
         for family in families:
+            self._ran.add(family.name)
             try:
                 findings.extend(family.check(file, self.context))
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
@@ -261,8 +331,8 @@ class Scanner:
     def _finish(self, result: RunResult) -> None:
         """Add the findings that families make from the whole run."""
         for family in self.families:
-            if family.finish is None:
-                continue
+            if family.name not in self._ran:
+                continue  # it gathered nothing to judge
             for finding in family.finish(self.context):
                 relative = _relative(Path(finding.path), self.config.root)
                 if not self.rule_filter.keep(finding, self.rule_filter.ignored_for(relative)):
@@ -273,6 +343,10 @@ class Scanner:
                 result.suppressed += dropped
         result.errors.extend(self.context.errors)
         self.context.errors.clear()
+
+
+def _holds_key_prefix(raw: bytes) -> bool:
+    return b"sk_live_" in raw or b"sk_test_" in raw
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

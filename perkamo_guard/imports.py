@@ -19,7 +19,8 @@ from perkamo_guard.model import Zone
 
 logger = logging.getLogger(__name__)
 
-_SCRIPT_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
+#: The files that may be modules of a Next.js project.
+CLIENT_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
 _IMPORT = re.compile(
     r"""(?:^|[;\s])(?:import|export)\b[^"';]*?from\s*["']([^"'\n]+)["']"""
     r"""|(?:^|[;\s])import\s*["']([^"'\n]+)["']"""
@@ -27,25 +28,37 @@ _IMPORT = re.compile(
     re.MULTILINE,
 )
 #: Reading more than this of a module to find its imports is rarely needed.
-_HEAD = 64 * 1024
+CLIENT_HEAD = 64 * 1024
 
 
-def client_modules(files: Iterable[Discovered]) -> dict[Path, Path]:
-    """Map each module reached from a ``"use client"`` module to that module."""
-    scripts = {f.path: f for f in files if _is_next_script(f.path)}
-    if not scripts:
-        return {}
-    heads = {path: _head(path) for path in scripts}
-    roots = [p for p, text in heads.items() if _declares(text) is Zone.BROWSER]
+def client_modules(files: Iterable[Discovered], hinted: Iterable[Path]) -> dict[Path, Path]:
+    """Map each module reached from a ``"use client"`` module to that module.
+
+    :param hinted:
+        The files that may declare ``"use client"`` (their first bytes hold
+        ``use client`` or ``client-only``); the scan's first pass finds them,
+        so that no other file is read again here.
+    """
+    paths = {f.path for f in files}
+    heads: dict[Path, str] = {}
+
+    def head(path: Path) -> str:
+        if path not in heads:
+            heads[path] = _head(path)
+        return heads[path]
+
+    roots = [p for p in hinted if p in paths and _is_next_script(p)
+             and _declares(head(p)) is Zone.BROWSER]
+    root_set = set(roots)
     reached: dict[Path, Path] = {}
     for root in roots:
         stack = [root]
         while stack:
             module = stack.pop()
-            for target in _imports(module, heads.get(module) or _head(module)):
-                if target in reached or target in roots or target not in scripts:
+            for target in _imports(module, head(module)):
+                if target in reached or target in root_set or target not in paths:
                     continue
-                if _declares(heads[target]) is Zone.SERVER:
+                if not _is_next_script(target) or _declares(head(target)) is Zone.SERVER:
                     continue
                 reached[target] = root
                 stack.append(target)
@@ -54,7 +67,7 @@ def client_modules(files: Iterable[Discovered]) -> dict[Path, Path]:
 
 
 def _is_next_script(path: Path) -> bool:
-    if path.suffix not in _SCRIPT_SUFFIXES:
+    if path.suffix not in CLIENT_SUFFIXES:
         return False
     project = find_project(path.parent)
     return project is not None and project.uses("next")
@@ -63,7 +76,7 @@ def _is_next_script(path: Path) -> bool:
 def _head(path: Path) -> str:
     try:
         with path.open("rb") as handle:
-            return handle.read(_HEAD).decode("utf-8", "replace")
+            return handle.read(CLIENT_HEAD).decode("utf-8", "replace")
     except OSError:
         return ""
 
@@ -99,7 +112,7 @@ def _resolve(module: Path, specifier: str) -> Path | None:
 
 
 def _candidates(base: Path) -> list[Path]:
-    candidates = [base] if base.suffix in _SCRIPT_SUFFIXES else []
-    candidates += [base.with_name(base.name + s) for s in _SCRIPT_SUFFIXES]
-    candidates += [base / f"index{s}" for s in _SCRIPT_SUFFIXES]
+    candidates = [base] if base.suffix in CLIENT_SUFFIXES else []
+    candidates += [base.with_name(base.name + s) for s in CLIENT_SUFFIXES]
+    candidates += [base / f"index{s}" for s in CLIENT_SUFFIXES]
     return candidates

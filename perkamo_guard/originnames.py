@@ -29,6 +29,14 @@ CONTEXT_NAMES = frozenset({"browsersdk"})
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
 
+_WORD_BREAK = re.compile(r"[\s_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def longest_word(key: str) -> str:
+    """Return the longest word of a snake, kebab or camel case name."""
+    return max(_WORD_BREAK.split(key), key=len)
+
+
 def normalise(name: str) -> str:
     """Return ``name`` in lower case without ``_``, ``-``, ``.`` and spaces."""
     return _SEPARATORS.sub("", name).lower()

@@ -1,84 +1,106 @@
-"""Read and prefilter in worker processes: the quiet files of a large scan.
+"""The first pass of a scan, on every core: which files are quiet?
 
-Most files of a tree hold no trigger text; for them a scan only reads,
-classifies and prefilters, and that is most of a full audit's time. Worker
-processes do that part in batches of about equal bytes and hand back the
-classification of each quiet file. The parent then walks the files in
-order, counts the quiet ones and scans every other file itself, so the
-result is the one a serial run gives, and the rule families keep their
-state (``finish``) in one process.
+Most files of a tree hold no trigger text; for them a scan only reads them
+and runs the prefilter, and that is most of a full audit's time. We fork
+``jobs - 1`` workers, split the files into batches of about equal bytes,
+and test one batch in this process while the workers test the others;
+each worker sends back through a pipe the indexes of its quiet files and
+of the files that may be ``"use client"`` modules. The
+scanner then walks the files in order, counts the quiet ones and scans
+every other file itself, so the result is the one a serial run gives and
+the rule families keep their state (``finish``) in one process.
+
+A worker that fails or dies costs time, not findings: its files count as
+not quiet and are scanned again, whole.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from perkamo_guard.discover import Discovered
-from perkamo_guard.model import Classified, Kind, Zone
 
 if TYPE_CHECKING:
-    from perkamo_guard.engine import Scanner
+    from perkamo_guard.engine import Scanner, Ticker
 
 logger = logging.getLogger(__name__)
 
-#: Below this many files, starting workers costs more than it saves.
-MIN_FILES = 1000
+#: Below this many files, forking costs more than it saves.
+MIN_FILES = 200
 
 Batch = list[tuple[int, Discovered]]
 
-#: The scanner the forked workers use; set only while the pool runs.
-_scanner: Scanner | None = None
-
 
 def default_jobs() -> int:
-    """One worker per idle core: the cores we may run on, less the load.
+    """One process per core this process may run on, as ripgrep does.
 
-    NOTE: on a busy machine (CI runners, a shared 2-core box) a second
-    worker only queues behind other processes; measured there, two workers
-    were slower than one.
+    NOTE: an earlier rule counted only idle cores (cores less the load
+    average), but the load average counts the scanner's own recent runs, so
+    back-to-back scans ran serially. With the parent testing its own share,
+    a busy core costs little more than a serial run.
     """
     try:
-        cores = len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        busy = round(os.getloadavg()[0])
-    except OSError:
-        busy = 0
-    return max(1, cores - busy)
+        return os.cpu_count() or 1
 
 
 def can_fork() -> bool:
-    # NOTE: multiprocessing is imported only for large scans; the
-    # pre-commit path never pays for it.
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
-def quiet_files(scanner: Scanner, found: Sequence[Discovered],
-                jobs: int) -> dict[int, Classified]:
-    """Map the index of each quiet file in ``found`` to its classification."""
-    import multiprocessing
+class Verdict(Enum):
+    """What the first pass says a scan of a file must do."""
 
-    global _scanner
-    batches = balanced_batches(found, jobs)
-    _scanner = scanner
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_triage, batches, chunksize=1)
-    finally:
-        _scanner = None
-    quiet = {
-        index: Classified(found[index].path, found[index].display, Kind(kind), Zone(zone),
-                          reason, example)
-        for part in parts for index, kind, zone, reason, example in part
-    }
-    logger.debug("%d of %d files are quiet (%d workers)", len(quiet), len(found), jobs)
-    return quiet
+    QUIET = "quiet"  #: count it: no rule could fire
+    SKIPPED = "skipped"  #: skip it: a binary file holding no key prefix
+    LOUD = "loud"  #: scan it whole
+
+
+@dataclass
+class Triage:
+    """What the first pass learnt: indexes of the quiet and skipped files, and
+    of the files that may be ``"use client"`` modules."""
+
+    quiet: set[int] = field(default_factory=set)
+    skipped: set[int] = field(default_factory=set)
+    hinted: set[int] = field(default_factory=set)
+
+    def update(self, other: Triage) -> None:
+        self.quiet |= other.quiet
+        self.skipped |= other.skipped
+        self.hinted |= other.hinted
+
+
+def triage(scanner: Scanner, found: Sequence[Discovered], jobs: int,
+           ticker: Ticker | None = None) -> Triage:
+    """Run ``scanner.triage`` on every file, in ``jobs`` processes.
+
+    ``ticker`` follows this process's share of the files, scaled to all of
+    them: the batches weigh about the same.
+    """
+    batches = balanced_batches(found, jobs) if jobs > 1 and can_fork() else [
+        list(enumerate(found))]
+    children: list[tuple[int, int, Batch]] = []
+    for batch in batches[1:]:
+        child = _fork(scanner, batch)
+        if child is None:  # cannot fork: test the batch here
+            batches[0].extend(batch)
+        else:
+            children.append((*child, batch))
+    own = batches[0] if batches else []
+    result = _triage(scanner, own, ticker, len(found) / max(1, len(own)))
+    for pid, reader, batch in children:
+        result.update(_collect(pid, reader, batch))
+    logger.debug("%d of %d files are quiet (%d processes)", len(result.quiet), len(found),
+                 len(children) + 1)
+    return result
 
 
 def balanced_batches(found: Sequence[Discovered], jobs: int) -> list[Batch]:
@@ -96,27 +118,71 @@ def balanced_batches(found: Sequence[Discovered], jobs: int) -> list[Batch]:
 
 def _size(item: Discovered) -> int:
     try:
-        return item.path.stat().st_size
+        return os.stat(item.path).st_size
     except OSError:
         return 0
 
 
-#: A quiet file's classification as a worker sends it: index, kind, zone,
-#: zone reason, example env. NOTE: plain values pickle several times
-#: faster than records holding paths.
-Quiet = tuple[int, str, str, str, bool]
-
-
-def _triage(batch: Batch) -> list[Quiet]:
-    assert _scanner is not None
-    quiet: list[Quiet] = []
-    for index, item in batch:
+def _triage(scanner: Scanner, batch: Batch, ticker: Ticker | None = None,
+            scale: float = 1.0) -> Triage:
+    result = Triage()
+    for count, (index, item) in enumerate(batch, 1):
+        if ticker is not None:
+            ticker.to(int(count * scale))
         try:
-            classified = _scanner.quiet_classification(item)
-        except Exception:  # noqa: BLE001 - the parent scans the file and reports it
+            verdict, hinted = scanner.triage(item)
+        except Exception:  # noqa: BLE001 - the scan reads the file again and reports it
             logger.debug("triage of %s failed", item.display, exc_info=True)
             continue
-        if classified is not None:
-            quiet.append((index, classified.kind.value, classified.zone.value,
-                          classified.zone_reason, classified.is_example_env))
-    return quiet
+        if verdict is Verdict.QUIET:
+            result.quiet.add(index)
+        elif verdict is Verdict.SKIPPED:
+            result.skipped.add(index)
+        if hinted:
+            result.hinted.add(index)
+    return result
+
+
+def _fork(scanner: Scanner, batch: Batch) -> tuple[int, int] | None:
+    """Start a worker on ``batch``; its pid and the pipe it answers on."""
+    reader, writer = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        logger.debug("cannot fork a worker", exc_info=True)
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid:
+        os.close(writer)
+        return pid, reader
+    # The worker: answer, then leave without running the parent's cleanup.
+    status = 1
+    try:
+        os.close(reader)
+        found = _triage(scanner, batch)
+        payload = array("Q", [len(found.quiet), len(found.skipped), *sorted(found.quiet),
+                              *sorted(found.skipped), *sorted(found.hinted)])
+        with open(writer, "wb") as pipe:
+            pipe.write(payload.tobytes())
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, reader: int, batch: Batch) -> Triage:
+    with open(reader, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    numbers = array("Q")
+    numbers.frombytes(payload[: len(payload) - len(payload) % numbers.itemsize])
+    allowed = {index for index, _ in batch}
+    if status != 0 or len(numbers) < 2 or not set(numbers[2:]) <= allowed:
+        logger.debug("worker %d failed (status %d); its files are scanned here", pid, status)
+        # NOTE: any of its files may be a "use client" module; the import
+        # graph reads each again to know.
+        return Triage(set(), set(), allowed)
+    quiet_end = 2 + numbers[0]
+    skipped_end = quiet_end + numbers[1]
+    return Triage(set(numbers[2:quiet_end]), set(numbers[quiet_end:skipped_end]),
+                  set(numbers[skipped_end:]))

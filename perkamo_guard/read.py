@@ -6,7 +6,6 @@ import codecs
 import os
 import re
 import stat
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,10 @@ class Decoded:
 
 class ReadError(Exception):
     """A file we cannot read as text; the message says why."""
+
+
+#: Why a binary file is not read as text.
+BINARY = "binary file (NUL bytes)"
 
 
 class BinaryFile(ReadError):
@@ -79,7 +82,7 @@ def normalise(data: bytes) -> bytes:
         if data.startswith(bom):
             return data.decode(codec, errors="replace").encode("utf-8", "surrogatepass")
     if b"\x00" in data[:_BINARY_SNIFF]:
-        raise BinaryFile("binary file (NUL bytes)")
+        raise BinaryFile(BINARY)
     return data
 
 
@@ -111,34 +114,3 @@ def _declared_coding(data: bytes) -> str | None:
         return codecs.lookup(match.group(1).decode("ascii")).name
     except (LookupError, UnicodeDecodeError):
         return None
-
-
-class Triggers:
-    """Tell which groups of trigger texts occur in a buffer, each text looked for once.
-
-    Rule families share triggers (``/v1``) and some hold others
-    (``api.perkamo.com`` holds ``perkamo``): we scan for the shortest ones
-    first and for a longer one only when one it holds occurs. Most files
-    hold none, and cost one scan per shortest trigger.
-    """
-
-    def __init__(self, groups: Sequence[Sequence[bytes]]) -> None:
-        self._groups = [tuple(dict.fromkeys(group)) for group in groups]
-        texts = {text for group in self._groups for text in group}
-        self._first = tuple(sorted(t for t in texts if not any(o != t and o in t for o in texts)))
-        self._held = {t: tuple(o for o in self._first if o in t) for t in texts}
-
-    def present(self, data: bytes) -> list[bool]:
-        """For each group, whether any of its texts occurs in ``data``."""
-        seen = {text for text in self._first if text in data}
-        if not seen:
-            return [False] * len(self._groups)
-        known: dict[bytes, bool] = dict.fromkeys(seen, True)
-
-        def occurs(text: bytes) -> bool:
-            if text not in known:
-                held = any(o in seen for o in self._held[text])
-                known[text] = held and text in data
-            return known[text]
-
-        return [any(occurs(text) for text in group) for group in self._groups]

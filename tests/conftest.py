@@ -48,7 +48,7 @@ def scan(root: Path, paths: list[str] | None = None, select: str = "ALL") -> Run
     with working_directory(root):
         config = load_config()
         selected = expand_codes(select.split(",")) - expand_codes(list(config.ignore))
-        return Scanner(config, selected).scan(paths or ["."])
+        return Scanner(config, selected, record_zones=True).scan(paths or ["."])
 
 
 def run_cli(*args: str, cwd: Path, input: str | None = None) -> subprocess.CompletedProcess[str]:

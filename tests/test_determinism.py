@@ -104,4 +104,4 @@ def test_parallel_run_does_use_workers_on_the_large_tree(tmp_path: Path) -> None
     proc = subprocess.run([sys.executable, "-m", "perkamo_guard", "check", ".", "-q", "-vv",
                            str(_jobs_option()), "2"], cwd=root, env=env, capture_output=True,
                           text=True, timeout=300)
-    assert "(2 workers)" in proc.stderr
+    assert "(2 processes)" in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from perkamo_guard import parallel
@@ -47,3 +48,40 @@ def test_batches_hold_every_file_once_and_weigh_about_the_same(tmp_path: Path) -
     assert indexes == list(range(len(sizes)))
     weights = [sum(sizes[index] for index, _ in batch) for batch in batches]
     assert max(weights) - min(weights) <= 20_000
+
+
+def test_a_worker_that_dies_costs_time_not_findings(tmp_path: Path, monkeypatch) -> None:
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    serial = Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=1).scan(["."])
+    parent = os.getpid()
+    real = Scanner.triage
+
+    def dying(self: Scanner, found: Discovered):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed mid-batch
+        return real(self, found)
+
+    monkeypatch.setattr(Scanner, "triage", dying)
+    forked = Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=2).scan(["."])
+    assert serial.findings and forked.findings == serial.findings
+    assert forked.errors == serial.errors
+    assert forked.files_scanned == serial.files_scanned
+
+
+def test_quiet_binary_and_loud_files_are_counted_as_a_serial_run_counts_them(
+        tmp_path: Path, monkeypatch) -> None:
+    _tree(tmp_path)
+    write_tree(tmp_path, {"web/img/logo.png": b"\x89PNG\x00\x00" * 50,
+                          "web/img/leaky.png": b"\x00\x01" + KEY.encode() + b"\x00",
+                          "web/src/blob.js": b"\x00binary js"})
+    monkeypatch.chdir(tmp_path)
+    runs = [Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=jobs).scan(["."])
+            for jobs in (1, 2)]
+    for run in runs:
+        assert any(f.path == "web/img/leaky.png" and f.rule == "PG103" for f in run.findings)
+        assert any(e.path == "web/src/blob.js" for e in run.errors)
+        assert run.files_skipped == 2  # the images: binary, not source (one searched for keys)
+    assert runs[0].findings == runs[1].findings
+    assert (runs[0].files_scanned, runs[0].files_skipped) == (runs[1].files_scanned,
+                                                              runs[1].files_skipped)

@@ -1,9 +1,8 @@
-"""Check: rule families, each a module in this package exposing ``FAMILY``."""
+"""Check: the rule families, each a module of this package, and what they share."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -11,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from perkamo_guard.catalogue import Rule
-from perkamo_guard.config import Config
-from perkamo_guard.keys import mask_keys
-from perkamo_guard.model import FileError, Finding, Kind, SourceFile
+from perkamo_guard.config import Config, ConfigError
+from perkamo_guard.keys import B64_TRIGGERS, mask_keys
+from perkamo_guard.originnames import longest_word
+from perkamo_guard.model import SCRIPT_KINDS, FileError, Finding, Kind, SourceFile
 from perkamo_guard.snippet import make_snippet
 
 
@@ -52,7 +52,14 @@ class Context:
 
 @dataclass(frozen=True)
 class Family:
-    """A rule family: the codes it reports, where it looks, and its check."""
+    """A rule family: the codes it reports, where it looks, and its checks.
+
+    The checks live in the module of this package named after the family,
+    as ``check(file, ctx)`` and, for findings that need the whole run,
+    ``finish(ctx)``. The module is imported when a file first holds one of
+    the family's triggers: most runs (and most pre-commit runs) never
+    import most families.
+    """
 
     name: str
     codes: frozenset[str]
@@ -60,11 +67,11 @@ class Family:
     kinds: frozenset[Kind] | None
     #: The family runs on a file only if one of these occurs in its bytes.
     triggers: tuple[bytes, ...]
-    check: Callable[[SourceFile, Context], Iterable[Finding]]
     #: Extra triggers that come from the configuration (sink names, keys).
     config_triggers: Callable[[Config], tuple[bytes, ...]] | None = None
-    #: Findings that need the whole run (PG601, PG602), made after every file.
-    finish: Callable[[Context], Iterable[Finding]] | None = None
+    #: The module has a ``finish``: findings made after the last file
+    #: (PG601, PG602) from what its checks gathered.
+    deferred: bool = False
 
     def applies_to(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -73,14 +80,119 @@ class Family:
         extra = self.config_triggers(config) if self.config_triggers else ()
         return self.triggers + extra
 
+    def check(self, file: SourceFile, ctx: Context) -> Iterable[Finding]:
+        checks: Iterable[Finding] = self.module().check(file, ctx)
+        return checks
+
+    def finish(self, ctx: Context) -> Iterable[Finding]:
+        if not self.deferred:
+            return ()
+        findings: Iterable[Finding] = self.module().finish(ctx)
+        return findings
+
+    def module(self) -> Any:
+        return importlib.import_module(f"{__name__}.{self.name}")
+
+
+def _origin_key_triggers(config: Config) -> tuple[bytes, ...]:
+    """The longest word of each configured origin key, in three casings.
+
+    A key may be written ``sdk_hosts``, ``sdk-hosts`` or ``sdkHosts``; all
+    of them hold ``hosts``, ``HOSTS`` or ``Hosts``.
+    """
+    forms: set[str] = set()
+    for key in config.origin_keys:
+        word = longest_word(key)
+        forms.update((word.lower(), word.upper(), word.capitalize()))
+    return tuple(sorted(form.encode("utf-8") for form in forms if form))
+
+
+def _sink_triggers(config: Config) -> tuple[bytes, ...]:
+    """The configured event sinks' function names: one occurs in any file
+    that may call a sink."""
+    names = {sink.call.rsplit(".", 1)[-1] for sink in config.event_sinks}
+    return tuple(name.encode() for name in sorted(names) if name)
+
+
+def _key_scope_triggers(config: Config) -> tuple[bytes, ...]:
+    """The key names of the key-scope file, so that a file naming only its
+    key is read."""
+    if not config.key_scopes:
+        return ()
+    return _key_names(str(config.root / config.key_scopes))
+
 
 @cache
+def _key_names(path: str) -> tuple[bytes, ...]:
+    from perkamo_guard.scopes import load_keys
+
+    try:
+        return tuple(name.encode() for name in load_keys(Path(path)))
+    except ConfigError:
+        return ()
+
+
+_CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
+
+#: Every rule family, by module name.
+FAMILIES = (
+    Family(
+        name="boundary",
+        codes=frozenset({"PG401", "PG402"}),
+        kinds=frozenset({*_CODE, Kind.BUNDLE}),
+        triggers=(b"api.perkamo.com", b"API.PERKAMO.COM", b"/v1/client", b"/v1/profile",
+                  b"treamToken", b"tream_token", b"TREAM_TOKEN", b"tream-token",
+                  b"treamtoken"),
+    ),
+    Family(
+        name="keys",
+        codes=frozenset({"PG101", "PG102", "PG103", "PG104"}),
+        kinds=None,
+        triggers=(b"sk_live_", b"sk_test_", *B64_TRIGGERS, b"PERKAMO"),
+    ),
+    Family(
+        name="origins",
+        codes=frozenset({"PG201", "PG202", "PG203", "PG204", "PG205"}),
+        kinds=frozenset({Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML, *_CODE}),
+        triggers=(b"rigin", b"RIGIN"),
+        config_triggers=_origin_key_triggers,
+    ),
+    Family(
+        name="payloads",
+        codes=frozenset({"PG301", "PG302", "PG303"}),
+        kinds=_CODE,
+        # NOTE: every Perkamo route starts with /v1, and a base URL may end in
+        # it ("https://api.perkamo.com/v1" + "/events"), so the slash is not
+        # required.
+        triggers=(b"/v1",),
+        config_triggers=_sink_triggers,
+    ),
+    Family(
+        name="retries",
+        codes=frozenset({"PG501", "PG502", "PG503", "PG504"}),
+        kinds=_CODE,
+        # NOTE: a retry needs a Perkamo call: a /v1 route (ky and got join a
+        # prefix to "v1/…" written without the slash), or the host with a
+        # path that a shared helper takes as a parameter.
+        triggers=(b"/v1", b"v1/", b"api.perkamo.com"),
+        config_triggers=_sink_triggers,
+    ),
+    Family(
+        name="scopes",
+        codes=frozenset({"PG601", "PG602"}),
+        kinds=_CODE,
+        triggers=(b"/v1", b"v1/", b"perkamo", b"PERKAMO", b"Perkamo"),
+        config_triggers=_key_scope_triggers,
+        deferred=True,
+    ),
+)
+
+
 def load_families() -> tuple[Family, ...]:
-    """Import every module in this package and collect its ``FAMILY``."""
-    families = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        family = getattr(module, "FAMILY", None)
-        if isinstance(family, Family):
-            families.append(family)
-    return tuple(families)
+    """Every rule family; no family's module is imported yet."""
+    return FAMILIES
+
+
+def family(name: str) -> Family:
+    """The family named ``name``."""
+    return next(f for f in FAMILIES if f.name == name)

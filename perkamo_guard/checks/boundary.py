@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from perkamo_guard.checks import Context, Family
+from perkamo_guard.checks import Context
 from perkamo_guard.fields import split_words
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 from perkamo_guard.parse.literals import literal_spans
@@ -248,14 +248,3 @@ def _preview_message(kind: str | None, route: str) -> str:
 def _token_message(name: str) -> str:
     return (f"{name!r} is a profile stream token, a preview feature, not stable v1 "
             "API; read profiles from your backend with GET /v1/profile/{user_id}")
-
-
-FAMILY = Family(
-    name="boundary",
-    codes=frozenset({"PG401", "PG402"}),
-    kinds=frozenset({Kind.PYTHON, Kind.HTML, Kind.BUNDLE, *SCRIPT_KINDS}),
-    triggers=(b"api.perkamo.com", b"API.PERKAMO.COM", b"/v1/client", b"/v1/profile",
-              b"treamToken", b"tream_token", b"TREAM_TOKEN", b"tream-token",
-              b"treamtoken"),
-    check=check,
-)

@@ -8,13 +8,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from perkamo_guard.checks import Context, Family
+from perkamo_guard.checks import Context
 from perkamo_guard.envnames import (
     PUBLIC_PERKAMO_NAME,
     has_public_prefix,
     names_secret_key,
 )
-from perkamo_guard.keys import B64_TRIGGERS, KEY_PREFIX, KeyMatch, find_encoded_keys, find_keys, mask
+from perkamo_guard.keys import KEY_PREFIX, KeyMatch, find_encoded_keys, find_keys, mask
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 
 #: A key prefix that ends a literal: the key may continue in the next piece.
@@ -411,12 +411,3 @@ def _original_position(text: str, contents: list[tuple[int, int]],
             line = sum(m.group() != "\\\\" for m in breaks) + 1
             return f" (original source {name} line {line})"
     return ""
-
-
-FAMILY = Family(
-    name="keys",
-    codes=frozenset({"PG101", "PG102", "PG103", "PG104"}),
-    kinds=None,
-    triggers=(b"sk_live_", b"sk_test_", *B64_TRIGGERS, b"PERKAMO"),
-    check=check,
-)

@@ -39,12 +39,12 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from perkamo_guard.checks import Context, Family
+from perkamo_guard.checks import Context
 from perkamo_guard.config import Config
 from perkamo_guard.keys import mask_keys
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
-from perkamo_guard.originnames import CONTEXT_WORDS, Places, normalise, places_for
+from perkamo_guard.originnames import CONTEXT_WORDS, Places, longest_word, normalise, places_for
 from perkamo_guard.snippet import neutralise
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ _DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")
 #: The route of Perkamo's admin config upload.
 ADMIN_CONFIG_ROUTE = "/v1/admin/config"
 
-_CONTEXT_HINT = re.compile(r"perkamo|browser[_\-]?sdk", re.IGNORECASE)
+#: "perkamo" or "browser-sdk" in any case, searched in lower-cased text.
+_FOLDED_HINT = re.compile(r"browser[_\-]?sdk")
 #: An entry that a template or the shell fills in: not ours to judge.
 _TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
 _PLACEHOLDER = re.compile(r"<[^<>]*>")
@@ -142,18 +143,18 @@ def _may_hold_context(file: SourceFile, places: Places) -> bool:
 
 
 def _has_context_hint(text: str) -> bool:
-    """``_CONTEXT_HINT.search(text)``, with a plain substring test first.
+    """Whether ``text`` names Perkamo or a browser SDK, in any letter case.
 
-    NOTE: a case-insensitive regex reads about 25 ns a character; lower()
-    and ``in`` about 7. The long s is the one letter of these words that
-    re.IGNORECASE folds and lower() does not.
+    NOTE: a case-insensitive regex reads about 25 ns a character, and far
+    more where "browser" is frequent (front-end libraries): lower() and a
+    case-sensitive search read about 7. Of the letters in these words, only
+    the long s folds under re.IGNORECASE and not under lower() (every code
+    point was checked), so the answer is the same.
     """
     folded = text.lower()
     if "\u017f" in text:
         folded = folded.replace("\u017f", "s")
-    if "perkamo" not in folded and "browser" not in folded:
-        return False
-    return _CONTEXT_HINT.search(text) is not None
+    return "perkamo" in folded or _FOLDED_HINT.search(folded) is not None
 
 
 def _relative(file: SourceFile, root: Path) -> PurePosixPath:
@@ -303,7 +304,7 @@ def _python_sites(file: SourceFile, ctx: Context, places: Places,
 @lru_cache(maxsize=8)
 def _key_hint(config: Config) -> re.Pattern[str]:
     """Match any text that could name an origin key: a cheap filter on statements."""
-    words = {"rigin", *(_longest_word(key) for key in config.origin_keys)}
+    words = {"rigin", *(longest_word(key) for key in config.origin_keys)}
     return re.compile("|".join(sorted(map(re.escape, words))), re.IGNORECASE)
 
 
@@ -445,32 +446,3 @@ def _hide_password(finding: Finding) -> Finding:
 
 
 _TRIGGER = re.compile(r"rigin|RIGIN")
-_WORD_BREAK = re.compile(r"[\s_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
-
-
-def _config_triggers(config: Config) -> tuple[bytes, ...]:
-    """The longest word of each configured key, in three casings.
-
-    A key may be written ``sdk_hosts``, ``sdk-hosts`` or ``sdkHosts``; all
-    of them hold ``hosts``, ``HOSTS`` or ``Hosts``.
-    """
-    forms: set[str] = set()
-    for key in config.origin_keys:
-        word = _longest_word(key)
-        forms.update((word.lower(), word.upper(), word.capitalize()))
-    return tuple(sorted(form.encode("utf-8") for form in forms if form))
-
-
-def _longest_word(key: str) -> str:
-    """Return the longest word of a snake, kebab or camel case name."""
-    return max(_WORD_BREAK.split(key), key=len)
-
-
-FAMILY = Family(
-    name="origins",
-    codes=frozenset({"PG201", "PG202", "PG203", "PG204", "PG205"}),
-    kinds=frozenset({Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML, *_CODE_KINDS}),
-    triggers=(b"rigin", b"RIGIN"),
-    check=check,
-    config_triggers=_config_triggers,
-)

@@ -6,10 +6,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from perkamo_guard.checks import Context, Family
-from perkamo_guard.config import Config
+from perkamo_guard.checks import Context
 from perkamo_guard.fields import FieldTable, field_table
-from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
+from perkamo_guard.model import Finding, SourceFile
 from perkamo_guard.sinks import (
     PConst,
     PDict,
@@ -19,7 +18,6 @@ from perkamo_guard.sinks import (
     PTemplate,
     SinkCall,
     find_sinks,
-    sink_triggers,
 )
 from perkamo_guard.values import find_secret_value, hide, passes_luhn
 
@@ -169,19 +167,3 @@ def hide_in(text: str, secrets: Sequence[str]) -> str:
         return "\u2026" if any(word in secret for secret in secrets) else word
 
     return _SNIPPET_WORD.sub(piece, text)
-
-
-def _config_triggers(config: Config) -> tuple[bytes, ...]:
-    return sink_triggers(config)
-
-
-FAMILY = Family(
-    name="payloads",
-    codes=frozenset({"PG301", "PG302", "PG303"}),
-    kinds=frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS}),
-    # NOTE: every Perkamo route starts with /v1, and a base URL may end in it
-    # ("https://api.perkamo.com/v1" + "/events"), so the slash is not required.
-    triggers=(b"/v1",),
-    check=check,
-    config_triggers=_config_triggers,
-)

@@ -11,10 +11,9 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from perkamo_guard.checks import Context, Family
-from perkamo_guard.config import Config
-from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
-from perkamo_guard.sinks import SinkCall, find_sinks, sink_triggers
+from perkamo_guard.checks import Context
+from perkamo_guard.model import Finding, Kind, SourceFile
+from perkamo_guard.sinks import SinkCall, find_sinks
 
 if TYPE_CHECKING:
     # NOTE: the retry analysis is imported by _hits, on files with a
@@ -57,20 +56,3 @@ def _hits(file: SourceFile, sinks: list[SinkCall]) -> list[Hit]:
         if isinstance(module, JsModule):
             hits += javascript.find_hits(module, group)
     return hits
-
-
-def _config_triggers(config: Config) -> tuple[bytes, ...]:
-    return sink_triggers(config)
-
-
-FAMILY = Family(
-    name="retries",
-    codes=frozenset({"PG501", "PG502", "PG503", "PG504"}),
-    kinds=frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS}),
-    # NOTE: a retry needs a Perkamo call: a /v1 route (ky and got join a
-    # prefix to "v1/…" written without the slash), or the host with a path
-    # that a shared helper takes as a parameter.
-    triggers=(b"/v1", b"v1/", b"api.perkamo.com"),
-    check=check,
-    config_triggers=_config_triggers,
-)

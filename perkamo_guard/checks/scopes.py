@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
-from perkamo_guard.checks import Context, Family
-from perkamo_guard.config import Config, ConfigError
-from perkamo_guard.model import SCRIPT_KINDS, FileError, Finding, Kind, SourceFile, Zone
+from perkamo_guard.checks import Context
+from perkamo_guard.config import ConfigError
+from perkamo_guard.model import FileError, Finding, SourceFile, Zone
 from perkamo_guard.parse.literals import literal_spans
 from perkamo_guard.scopes import (
     ENDPOINTS,
@@ -131,29 +130,3 @@ def _key_names(file: SourceFile, collector: Collector) -> Iterator[tuple[str, in
             if not before.startswith(_COMMENT_LINE):
                 yield name, match.start()
                 break
-
-
-def _config_triggers(config: Config) -> tuple[bytes, ...]:
-    """The configured key names, so that a file naming only its key is read."""
-    if not config.key_scopes:
-        return ()
-    return _key_triggers(str(config.root / config.key_scopes))
-
-
-@lru_cache(maxsize=4)
-def _key_triggers(path: str) -> tuple[bytes, ...]:
-    try:
-        return tuple(name.encode() for name in load_keys(Path(path)))
-    except ConfigError:
-        return ()
-
-
-FAMILY = Family(
-    name="scopes",
-    codes=frozenset({"PG601", "PG602"}),
-    kinds=frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS}),
-    triggers=(b"/v1", b"v1/", b"perkamo", b"PERKAMO", b"Perkamo"),
-    check=check,
-    config_triggers=_config_triggers,
-    finish=finish,
-)

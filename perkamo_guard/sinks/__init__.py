@@ -173,12 +173,6 @@ def find_sinks(file: SourceFile, config: Config) -> list[SinkCall]:
     return sinks
 
 
-def sink_triggers(config: Config) -> tuple[bytes, ...]:
-    """Return bytes one of which occurs in any file that may hold a sink."""
-    names = {sink.call.rsplit(".", 1)[-1] for sink in config.event_sinks}
-    return tuple(name.encode() for name in sorted(names) if name)
-
-
 def configured_sink(callee: str, sinks: Sequence[EventSink]) -> EventSink | None:
     """Return the configured sink that a dotted callee name names, if any.
 

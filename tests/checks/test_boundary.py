@@ -9,7 +9,8 @@ import pytest
 
 from perkamo_guard.catalogue import load_catalogue
 from perkamo_guard.checks import Context
-from perkamo_guard.checks.boundary import FAMILY, check, classify_path
+from perkamo_guard.checks import family
+from perkamo_guard.checks.boundary import check, classify_path
 from perkamo_guard.config import Config
 from perkamo_guard.model import Kind, SourceFile, Zone
 
@@ -146,4 +147,4 @@ def test_paths_are_classified(path: str, expected: str | None) -> None:
 
 
 def test_files_without_a_trigger_are_never_read() -> None:
-    assert not any(t in b"fetch('/api/points')" for t in FAMILY.triggers)
+    assert not any(t in b"fetch('/api/points')" for t in family("boundary").triggers)

@@ -9,7 +9,8 @@ import pytest
 
 from perkamo_guard.catalogue import load_catalogue
 from perkamo_guard.checks import Context
-from perkamo_guard.checks.payloads import FAMILY, check
+from perkamo_guard.checks import family
+from perkamo_guard.checks.payloads import check
 from perkamo_guard.config import Config, EventSink
 from perkamo_guard.model import Finding, Kind, SourceFile, Zone
 from tests.conftest import scan, write_tree
@@ -425,4 +426,4 @@ def test_files_without_a_trigger_are_never_parsed(tmp_path: Path,
 
 def test_configured_sink_names_are_triggers() -> None:
     config = Config(event_sinks=(EventSink("analytics.track_event", 1),))
-    assert b"track_event" in FAMILY.all_triggers(config)
+    assert b"track_event" in family("payloads").all_triggers(config)
