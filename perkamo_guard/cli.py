@@ -261,14 +261,14 @@ def _with_keys(config: Config, keys_path: Path | None) -> Config:
     A configured file that cannot be read is a usage error (exit 2), before
     any file is scanned.
     """
-    from dataclasses import replace
-
-    from perkamo_guard.config import ConfigError
-    from perkamo_guard.scopes import load_keys
-
     if keys_path is not None:
+        from dataclasses import replace
+
         config = replace(config, key_scopes=str(keys_path.resolve()))
     if config.key_scopes:
+        from perkamo_guard.config import ConfigError
+        from perkamo_guard.scopes import load_keys
+
         try:
             load_keys(config.root / config.key_scopes)
         except ConfigError as exc:

@@ -6,7 +6,6 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +18,37 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
 class Discovered:
-    """A file to scan: where it is and how to show its path."""
+    """A file to scan: where it is and how to show its path.
 
-    path: Path
-    display: str
+    NOTE: most files of a scan are read once and never looked at again; the
+    ``Path`` (about 3 us to build) is made only for those that need one.
+    """
+
+    __slots__ = ("file", "display", "_path")
+
+    def __init__(self, path: Path | str, display: str) -> None:
+        #: The path as a string, for the system calls.
+        self.file = os.fspath(path)
+        self.display = display
+        self._path = path if isinstance(path, Path) else None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(self.file)
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Discovered):
+            return NotImplemented
+        return (self.file, self.display) == (other.file, other.display)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.display))
+
+    def __repr__(self) -> str:
+        return f"Discovered({self.file!r}, {self.display!r})"
 
 
 class Excluder:
@@ -44,6 +68,11 @@ class Excluder:
             import pathspec
 
             self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    @property
+    def by_folder(self) -> bool:
+        """Whether every pattern names a folder: files are excluded by their folder."""
+        return self._folders is not None
 
     def is_excluded(self, path: Path | str, is_dir: bool = False) -> bool:
         relative = self._relative(os.path.normpath(path))
@@ -104,17 +133,16 @@ def discover(paths: Iterable[str], config: Config, cwd: Path | None = None,
         absolute = path if path.is_absolute() else cwd / path
         if path.is_dir():
             unlisted = _Unlisted(cwd, errors)
-            files: Iterable[Path | str] = _walk(str(absolute), excluder, unlisted)
+            for file, display in _walk(str(absolute), str(cwd), excluder, unlisted):
+                if file not in found:
+                    found[file] = Discovered(file, display)
         elif path.exists():
             # A FIFO or device named on purpose is reported when read, not dropped.
-            files = [] if excluder.is_excluded(absolute) else [absolute]
+            normal = os.path.normpath(absolute)
+            if normal not in found and not excluder.is_excluded(normal):
+                found[normal] = Discovered(normal, display_path(normal, cwd))
         else:
             logger.debug("skipping %s: no such file", given)
-            continue
-        for file in files:
-            normal = os.path.normpath(file)
-            if normal not in found:
-                found[normal] = Discovered(Path(normal), display_path(normal, cwd))
     return sorted(found.values(), key=lambda d: d.display)
 
 
@@ -133,10 +161,17 @@ class _Unlisted:
             self.errors.append(FileError(shown, message))
 
 
-def _walk(top: str, excluder: Excluder, unlisted: _Unlisted) -> Iterator[str]:
-    """Walk ``top`` without following symlinks, pruning excluded folders."""
+def _walk(top: str, cwd: str, excluder: Excluder,
+          unlisted: _Unlisted) -> Iterator[tuple[str, str]]:
+    """Walk ``top`` without following symlinks, pruning excluded folders.
+
+    Yields each file's normal path and its display path.
+    """
     stack = [os.path.normpath(top)]
     top = stack[0]
+    # NOTE: with folder-name excludes (the default), a file is excluded
+    # exactly when its folder is: we ask once per folder, not per file.
+    by_folder = excluder.by_folder
     while stack:
         directory = stack.pop()
         try:
@@ -148,11 +183,19 @@ def _walk(top: str, excluder: Excluder, unlisted: _Unlisted) -> Iterator[str]:
         if directory != top and any(e.name == "pyvenv.cfg" for e in entries):
             logger.info("skipping virtual environment %s", directory)
             continue
+        files_excluded = by_folder and excluder.is_excluded(directory + "/_")
+        shown = display_path(directory, cwd)
+        prefix = "" if shown == "." else shown + "/"
         for entry in entries:
             if entry.is_symlink():
                 logger.info("not following symlink %s", entry.path)
             elif entry.is_dir(follow_symlinks=False):
                 if not excluder.is_excluded(entry.path, is_dir=True):
                     stack.append(entry.path)
-            elif entry.is_file(follow_symlinks=False) and not excluder.is_excluded(entry.path):
-                yield entry.path
+            elif entry.is_file(follow_symlinks=False):
+                if files_excluded or (not by_folder and excluder.is_excluded(entry.path)):
+                    continue
+                name = entry.name
+                if not name.isascii():
+                    name = os.fsencode(name).decode("utf-8", "backslashreplace")
+                yield entry.path, prefix + name

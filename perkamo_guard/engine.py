@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -130,9 +131,12 @@ class Scanner:
         #: The families whose checks read at least one file.
         self._ran: set[str] = set()
         self._plans: dict[Kind, list[tuple[Family, frozenset[bytes]]]] = {}
-        #: Every trigger text of every selected family, for the first test.
+        #: Every selected family with its trigger texts, and all of them for
+        #: the first test.
+        self._triggers = [(family, frozenset(family.all_triggers(config)))
+                          for family in self.families]
         self.prefilter = Prefilter(
-            [text for family in self.families for text in family.all_triggers(config)]
+            [text for _, triggers in self._triggers for text in triggers]
             + ([SUPPRESSION_TRIGGER] if self.hygiene else []))
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
@@ -181,7 +185,7 @@ class Scanner:
         scan_file, which reads it again.
         """
         try:
-            raw = read_bytes(found.path, self.config.max_file_size)
+            raw = read_bytes(found.file, self.config.max_file_size)
             data = normalise(raw)
         except BinaryFile:
             plain = kind_of(found.path) is Kind.TEXT and not _holds_key_prefix(raw)
@@ -191,12 +195,25 @@ class Scanner:
         hinted = (found.display.endswith(CLIENT_SUFFIXES)
                   and (data.find(b"use client", 0, CLIENT_HEAD) >= 0
                        or data.find(b"client-only", 0, CLIENT_HEAD) >= 0))
-        return (Verdict.LOUD if self.prefilter.may_fire(data) else Verdict.QUIET), hinted
+        return (Verdict.LOUD if self._may_fire(found, data) else Verdict.QUIET), hinted
+
+    def _may_fire(self, found: Discovered, data: bytes) -> bool:
+        """Whether a check could report anything on ``data``, of any kind."""
+        if not self.prefilter.may_fire(data):
+            return False
+        hits = self.prefilter.hits(data)
+        if self.hygiene and SUPPRESSION_TRIGGER in hits:
+            return True
+        return any(
+            not hits.isdisjoint(triggers)
+            and (family.gate is None or family.gate(data, found.display, self.config))
+            for family, triggers in self._triggers
+        )
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
         try:
-            raw = read_bytes(found.path, self.config.max_file_size)
+            raw = read_bytes(found.file, self.config.max_file_size)
             data = normalise(raw)
         except BinaryFile as exc:
             classified = self._classify(found)
@@ -275,8 +292,8 @@ class Scanner:
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plans[kind] = [
-                (family, frozenset(family.all_triggers(self.config)))
-                for family in self.families if family.applies_to(kind)
+                (family, triggers) for family, triggers in self._triggers
+                if family.applies_to(kind)
             ]
         return plan
 
@@ -346,7 +363,11 @@ class Scanner:
 
 
 def _holds_key_prefix(raw: bytes) -> bool:
-    return b"sk_live_" in raw or b"sk_test_" in raw
+    return _KEY_PREFIX.search(raw) is not None
+
+
+#: One pass over a binary file's bytes (its literal prefix makes it fast).
+_KEY_PREFIX = re.compile(rb"sk_(?:live|test)_")
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

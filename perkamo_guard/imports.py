@@ -39,7 +39,7 @@ def client_modules(files: Iterable[Discovered], hinted: Iterable[Path]) -> dict[
         ``use client`` or ``client-only``); the scan's first pass finds them,
         so that no other file is read again here.
     """
-    paths = {f.path for f in files}
+    paths = {f.file for f in files}
     heads: dict[Path, str] = {}
 
     def head(path: Path) -> str:
@@ -47,7 +47,7 @@ def client_modules(files: Iterable[Discovered], hinted: Iterable[Path]) -> dict[
             heads[path] = _head(path)
         return heads[path]
 
-    roots = [p for p in hinted if p in paths and _is_next_script(p)
+    roots = [p for p in hinted if str(p) in paths and _is_next_script(p)
              and _declares(head(p)) is Zone.BROWSER]
     root_set = set(roots)
     reached: dict[Path, Path] = {}
@@ -56,7 +56,7 @@ def client_modules(files: Iterable[Discovered], hinted: Iterable[Path]) -> dict[
         while stack:
             module = stack.pop()
             for target in _imports(module, head(module)):
-                if target in reached or target in root_set or target not in paths:
+                if target in reached or target in root_set or str(target) not in paths:
                     continue
                 if not _is_next_script(target) or _declares(head(target)) is Zone.SERVER:
                     continue

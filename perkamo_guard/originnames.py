@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from perkamo_guard.config import Config
+from perkamo_guard.prefilter import Mention
 
 #: Origin keys, normalised (see `normalise`).
 ORIGIN_KEYS = frozenset({
@@ -97,3 +98,71 @@ def places_for(config: Config) -> Places:
         configured=frozenset(normalise(k) for k in config.origin_keys),
         words=CONTEXT_WORDS + tuple(normalise(w) for w in config.origin_context if w),
     )
+
+
+def context_path(display: str, root: Path) -> PurePosixPath:
+    """Return the path that context is read from: never the folders above root."""
+    path = Path(display)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(root.resolve())
+        except (OSError, ValueError):
+            path = Path(path.name)
+    return PurePosixPath(path.as_posix())
+
+
+#: "browser-sdk" and its spellings, in lower-cased text or bytes.
+_FOLDED_SDK = re.compile(r"browser[_\-]?sdk")
+
+
+def has_context_hint(text: str) -> bool:
+    """Whether ``text`` names Perkamo or a browser SDK, in any letter case.
+
+    NOTE: a case-insensitive regex reads about 25 ns a character, and far
+    more where "browser" is frequent (front-end libraries): lower() and a
+    case-sensitive search read about 7. Of the letters in these words, only
+    the long s folds under re.IGNORECASE and not under lower() (every code
+    point was checked), so the answer is the same.
+    """
+    folded = text.lower()
+    if "\u017f" in text:
+        folded = folded.replace("\u017f", "s")
+    return "perkamo" in folded or _FOLDED_SDK.search(folded) is not None
+
+
+def may_be_in_context(data: bytes, display: str, config: Config) -> bool:
+    """Tell cheaply, from a file's bytes, whether the origin rules could find
+    a Perkamo context in it; False only when they certainly cannot.
+
+    NOTE: this is the origin check's own first test (``_may_hold_context``
+    and the path), made before the file is decoded, so that the many files
+    that say "origin" and nothing of Perkamo stay in the scan's first pass.
+    """
+    places = places_for(config)
+    if places.configured or len(places.words) > len(CONTEXT_WORDS):
+        return True  # configured names: the check itself decides
+    # NOTE: past ASCII, only the Kelvin sign lower-cases to a letter of these
+    # words and only the long s folds to one (every code point was checked):
+    # a file holding either goes to the check. A Python file may declare
+    # another codec, which the check decodes with.
+    if _MENTION.occurs(data):
+        return True
+    if (display.endswith(_PYTHON_SUFFIXES) and not data.isascii()
+            and data.find(b"coding", 0, 1024) >= 0):
+        return True
+    folder, _, name = display.rpartition("/")
+    return _folder_in_context(folder, config) or places.path_context(PurePosixPath(name))
+
+
+@lru_cache(maxsize=4096)
+def _folder_in_context(folder: str, config: Config) -> bool:
+    if not folder:
+        return False
+    return places_for(config).path_context(context_path(folder + "/_", config.root))
+
+
+_MENTION = Mention(
+    words=(b"perkamo", b"browsersdk", b"browser_sdk", b"browser-sdk"),
+    exact=(b"/v1/admin/config", "\u212a".encode(), "\u017f".encode()),
+)
+_PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")

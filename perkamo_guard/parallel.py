@@ -104,23 +104,21 @@ def triage(scanner: Scanner, found: Sequence[Discovered], jobs: int,
 
 
 def balanced_batches(found: Sequence[Discovered], jobs: int) -> list[Batch]:
-    """Split the files into ``jobs`` batches of about equal bytes, largest first."""
-    sized = sorted(((_size(item), index, item) for index, item in enumerate(found)),
-                   key=lambda entry: (-entry[0], entry[1]))
+    """Deal the files out to ``jobs`` batches, a run of a few files at a time.
+
+    NOTE: dealing needs no size; asking each file's size took 30 ms on 6,000
+    files, a tenth of the pass. Neighbouring files (a folder's) are alike,
+    and runs of ``_RUN`` files dealt in turn even out over a tree.
+    """
     batches: list[Batch] = [[] for _ in range(jobs)]
-    loads = [0] * jobs
-    for size, index, item in sized:
-        lightest = loads.index(min(loads))
-        batches[lightest].append((index, item))
-        loads[lightest] += size + 4096  # a file costs something however small
+    for start in range(0, len(found), _RUN):
+        batch = batches[(start // _RUN) % jobs]
+        batch.extend((index, found[index]) for index in range(start, min(start + _RUN,
+                                                                         len(found))))
     return [batch for batch in batches if batch]
 
 
-def _size(item: Discovered) -> int:
-    try:
-        return os.stat(item.path).st_size
-    except OSError:
-        return 0
+_RUN = 8
 
 
 def _triage(scanner: Scanner, batch: Batch, ticker: Ticker | None = None,

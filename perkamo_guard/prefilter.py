@@ -15,7 +15,7 @@ Both give the same answers; tests/test_prefilter.py holds them to it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,8 @@ class _Hyperscan:
     def __init__(self, module: Any, texts: tuple[bytes, ...], shortest: tuple[bytes, ...]) -> None:
         self._module = module
         self._texts = texts
-        self._first = self._compile(shortest)
-        self._every = self._compile(texts)
+        self._first = _compile(module, shortest)
+        self._every = _compile(module, texts)
         # NOTE: a forked worker scans with its own copy of the scratch space.
         self._scratch = module.Scratch(self._every)
         self._scratch_first = module.Scratch(self._first)
@@ -98,12 +98,6 @@ class _Hyperscan:
             logger.debug("cannot compile the trigger texts with Hyperscan", exc_info=True)
             return None
 
-    def _compile(self, texts: tuple[bytes, ...]) -> Any:
-        database = self._module.Database(mode=self._module.HS_MODE_BLOCK)
-        database.compile(expressions=list(texts), ids=list(range(len(texts))),
-                         flags=self._module.HS_FLAG_SINGLEMATCH, literal=True)
-        return database
-
     def any(self, data: bytes) -> bool:
         try:
             self._first.scan(data, match_event_handler=_stop, scratch=self._scratch_first)
@@ -116,6 +110,67 @@ class _Hyperscan:
         self._every.scan(data, match_event_handler=_record, context=found,
                          scratch=self._scratch)
         return frozenset(self._texts[i] for i in found)
+
+
+def _compile(module: Any, texts: tuple[bytes, ...], caseless: Sequence[bool] = ()) -> Any:
+    """A block-mode database of literal texts, each reported once."""
+    single = module.HS_FLAG_SINGLEMATCH
+    flags = [single | (module.HS_FLAG_CASELESS if fold else 0)
+             for fold in (caseless or [False] * len(texts))]
+    database = module.Database(mode=module.HS_MODE_BLOCK)
+    database.compile(expressions=list(texts), ids=list(range(len(texts))), flags=flags,
+                     literal=True)
+    return database
+
+
+class Mention:
+    """Tell whether a buffer holds some words in any ASCII letter case, or
+    some byte strings exactly: a cheap test before a file is decoded.
+
+    Like `Prefilter`, it searches with plain ``bytes`` methods for the first
+    few megabytes of a run and then with Hyperscan: lower-casing a 10 MB
+    bundle costs 17 ms, one Hyperscan pass about 2.
+    """
+
+    def __init__(self, words: Iterable[bytes], exact: Iterable[bytes] = (),
+                 upgrade_after: int = UPGRADE_AFTER) -> None:
+        self.words = tuple(word.lower() for word in words)
+        self.exact = tuple(exact)
+        self._budget: int | None = upgrade_after
+        self._database: Any = None
+        self._module: Any = None
+        self._scratch: Any = None
+
+    def occurs(self, data: bytes) -> bool:
+        if self._database is None and self._budget is not None:
+            self._budget -= len(data)
+            if self._budget <= 0:
+                self._budget = None
+                self._load()
+        if self._database is not None:
+            try:
+                self._database.scan(data, match_event_handler=_stop, scratch=self._scratch)
+            except self._module.ScanTerminated:
+                return True
+            return False
+        if any(text in data for text in self.exact):
+            return True
+        folded = data.lower()
+        return any(word in folded for word in self.words)
+
+    def _load(self) -> None:
+        try:
+            import hyperscan
+
+            texts = (*self.words, *self.exact)
+            folds = [True] * len(self.words) + [False] * len(self.exact)
+            database = _compile(hyperscan, texts, folds)
+            self._scratch = hyperscan.Scratch(database)
+        except Exception:  # noqa: BLE001 - not installed or broken: plain bytes methods
+            logger.debug("Hyperscan unavailable; words are searched in lower-cased bytes",
+                         exc_info=True)
+            return
+        self._module, self._database = hyperscan, database
 
 
 def _stop(*_: object) -> bool:

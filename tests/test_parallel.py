@@ -36,18 +36,15 @@ def test_two_workers_give_the_serial_result(tmp_path: Path, monkeypatch) -> None
     assert (serial.files_scanned, serial.suppressed) == (forked.files_scanned, forked.suppressed)
 
 
-def test_batches_hold_every_file_once_and_weigh_about_the_same(tmp_path: Path) -> None:
-    sizes = [50_000, 40_000, 30_000, 20_000, 10_000, 10, 10, 10]
-    found = []
-    for index, size in enumerate(sizes):
-        path = tmp_path / f"f{index}.js"
-        path.write_bytes(b"x" * size)
-        found.append(Discovered(path, path.name))
-    batches = parallel.balanced_batches(found, 2)
+def test_batches_hold_every_file_once_and_share_the_files(tmp_path: Path) -> None:
+    found = [Discovered(tmp_path / f"f{index}.js", f"f{index}.js") for index in range(101)]
+    batches = parallel.balanced_batches(found, 3)
     indexes = sorted(index for batch in batches for index, _ in batch)
-    assert indexes == list(range(len(sizes)))
-    weights = [sum(sizes[index] for index, _ in batch) for batch in batches]
-    assert max(weights) - min(weights) <= 20_000
+    assert indexes == list(range(len(found)))
+    assert all(found[index] is item for batch in batches for index, item in batch)
+    sizes = [len(batch) for batch in batches]
+    assert len(sizes) == 3 and max(sizes) - min(sizes) <= 8
+    assert parallel.balanced_batches(found[:5], 2) == [list(enumerate(found[:5]))]
 
 
 def test_a_worker_that_dies_costs_time_not_findings(tmp_path: Path, monkeypatch) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perkamo_guard.checks import load_families
-from perkamo_guard.checks.origins import _has_context_hint
+from perkamo_guard.originnames import has_context_hint
 from perkamo_guard.config import Config
 from perkamo_guard.hygiene import TRIGGER
+from perkamo_guard.model import Zone
 from perkamo_guard.prefilter import Prefilter, _Hyperscan
 
 TEXTS = sorted({t for f in load_families() for t in f.all_triggers(Config())} | {TRIGGER})
@@ -84,9 +86,57 @@ _FOLDING = "ſKkKSsPpEeRrMmAaOoBbWwDd_-İı "
 @given(st.text(alphabet=st.sampled_from(list(_FOLDING)) | st.characters(), max_size=30))
 @settings(max_examples=500)
 def test_context_hint_folds_case_as_a_case_insensitive_regex_does(text: str) -> None:
-    assert _has_context_hint(text) is bool(_IGNORECASE_HINT.search(text))
+    assert has_context_hint(text) is bool(_IGNORECASE_HINT.search(text))
 
 
 @pytest.mark.parametrize("text", ["PER\u212aAMO", "browſer-sdk", "BrowserSDK", "a perkamo b"])
 def test_context_hint_sees_unicode_case_folds(text: str) -> None:
-    assert _has_context_hint(text)
+    assert has_context_hint(text)
+
+
+_GATE_PIECES = st.one_of(
+    st.sampled_from(["origin", "allowedOrigins", "PERKAMO", "per\u212aamo", "browser_sdk",
+                     "Browser-SDK", "browſer sdk", "/v1/admin/config", "é", "\u017f", " "]),
+    st.text(max_size=8),
+)
+
+
+@given(st.lists(_GATE_PIECES, max_size=8).map("".join),
+       st.sampled_from(["src/app.js", "config/perkamo/cors.json", "perkamo.yaml", "a/b.py"]))
+@settings(max_examples=400)
+def test_origin_gate_says_no_only_where_the_check_finds_no_context(text: str, path: str) -> None:
+    from perkamo_guard.checks.origins import _may_hold_context
+    from perkamo_guard.model import Kind, SourceFile
+    from perkamo_guard.originnames import context_path, may_be_in_context, places_for
+
+    config = Config()
+    data = text.encode("utf-8", "surrogatepass")
+    places = places_for(config)
+    file = SourceFile(Path(path), path, Kind.TEXT, Zone.UNKNOWN, text, False)
+    expected = (places.path_context(context_path(path, config.root))
+                or _may_hold_context(file, places))
+    # The gate may say yes where the check then finds nothing, never the reverse.
+    assert may_be_in_context(data, path, config) or not expected
+
+
+def test_origin_gate_lets_declared_codecs_through_to_the_check() -> None:
+    from perkamo_guard.originnames import may_be_in_context
+
+    declared = "# -*- coding: latin-1 -*-\nallowed_origins = 'x'  # café\n"
+    assert may_be_in_context(declared.encode("latin-1"), "a.py", Config())
+    assert not may_be_in_context(b"transformOrigin: 'top'", "a.js", Config())
+    assert may_be_in_context(b"transformOrigin: 'top'", "perkamo/a.js", Config())
+
+
+def test_mention_engines_agree() -> None:
+    from perkamo_guard.prefilter import Mention
+
+    samples = [b"", b"PerKamo", b"x browser-SDK y", b"browser sdk", b"/v1/admin/config",
+               b"/V1/ADMIN/CONFIG", "\u212a".encode(), b"nothing here" * 100]
+    plain = Mention([b"perkamo", b"browser-sdk"], [b"/v1/admin/config", "\u212a".encode()],
+                    upgrade_after=10**12)
+    fast = Mention([b"perkamo", b"browser-sdk"], [b"/v1/admin/config", "\u212a".encode()],
+                   upgrade_after=0)
+    expected = [False, True, True, False, True, False, True, False]
+    assert [plain.occurs(s) for s in samples] == expected
+    assert [fast.occurs(s) for s in samples] == expected

@@ -12,7 +12,7 @@ from typing import Any
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.config import Config, ConfigError
 from perkamo_guard.keys import B64_TRIGGERS, mask_keys
-from perkamo_guard.originnames import longest_word
+from perkamo_guard.originnames import longest_word, may_be_in_context
 from perkamo_guard.model import SCRIPT_KINDS, FileError, Finding, Kind, SourceFile
 from perkamo_guard.snippet import make_snippet
 
@@ -72,6 +72,9 @@ class Family:
     #: The module has a ``finish``: findings made after the last file
     #: (PG601, PG602) from what its checks gathered.
     deferred: bool = False
+    #: A cheaper test than the check's, on the bytes and display path of a
+    #: file holding a trigger: False when the check certainly finds nothing.
+    gate: Callable[[bytes, str, Config], bool] | None = None
 
     def applies_to(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -156,6 +159,7 @@ FAMILIES = (
         kinds=frozenset({Kind.ENV, Kind.JSON, Kind.YAML, Kind.TOML, *_CODE}),
         triggers=(b"rigin", b"RIGIN"),
         config_triggers=_origin_key_triggers,
+        gate=may_be_in_context,
     ),
     Family(
         name="payloads",

@@ -36,7 +36,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from perkamo_guard.checks import Context
@@ -44,7 +43,15 @@ from perkamo_guard.config import Config
 from perkamo_guard.keys import mask_keys
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
-from perkamo_guard.originnames import CONTEXT_WORDS, Places, longest_word, normalise, places_for
+from perkamo_guard.originnames import (
+    CONTEXT_WORDS,
+    Places,
+    context_path,
+    has_context_hint,
+    longest_word,
+    normalise,
+    places_for,
+)
 from perkamo_guard.snippet import neutralise
 
 if TYPE_CHECKING:
@@ -58,8 +65,6 @@ _DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")
 #: The route of Perkamo's admin config upload.
 ADMIN_CONFIG_ROUTE = "/v1/admin/config"
 
-#: "perkamo" or "browser-sdk" in any case, searched in lower-cased text.
-_FOLDED_HINT = re.compile(r"browser[_\-]?sdk")
 #: An entry that a template or the shell fills in: not ours to judge.
 _TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
 _PLACEHOLDER = re.compile(r"<[^<>]*>")
@@ -103,8 +108,7 @@ def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     if _LOCK_FILE.search(file.path.name.lower()):
         return  # thousands of package entries, never an origin list
     places = places_for(ctx.config)
-    path = _relative(file, ctx.config.root)
-    path_context = places.path_context(path)
+    path_context = places.path_context(context_path(file.display, ctx.config.root))
     if not (path_context or _may_hold_context(file, places)):
         return
     sites = list(_sites(file, ctx, places, path_context))
@@ -133,39 +137,13 @@ def _sites(file: SourceFile, ctx: Context, places: Places,
 def _may_hold_context(file: SourceFile, places: Places) -> bool:
     """Tell cheaply, before any parse, whether a file could be in scope."""
     text = file.text
-    if _has_context_hint(text) or ADMIN_CONFIG_ROUTE in text:
+    if has_context_hint(text) or ADMIN_CONFIG_ROUTE in text:
         return True
     extra_words = places.words[len(CONTEXT_WORDS):]
     if not (extra_words or places.configured):
         return False
     folded = normalise(text)
     return any(word in folded for word in (*extra_words, *places.configured))
-
-
-def _has_context_hint(text: str) -> bool:
-    """Whether ``text`` names Perkamo or a browser SDK, in any letter case.
-
-    NOTE: a case-insensitive regex reads about 25 ns a character, and far
-    more where "browser" is frequent (front-end libraries): lower() and a
-    case-sensitive search read about 7. Of the letters in these words, only
-    the long s folds under re.IGNORECASE and not under lower() (every code
-    point was checked), so the answer is the same.
-    """
-    folded = text.lower()
-    if "\u017f" in text:
-        folded = folded.replace("\u017f", "s")
-    return "perkamo" in folded or _FOLDED_HINT.search(folded) is not None
-
-
-def _relative(file: SourceFile, root: Path) -> PurePosixPath:
-    """Return the path that context is read from: never the folders above root."""
-    path = Path(file.display)
-    if path.is_absolute():
-        try:
-            path = path.resolve().relative_to(root.resolve())
-        except (OSError, ValueError):
-            path = Path(path.name)
-    return PurePosixPath(path.as_posix())
 
 
 # --- Data documents: JSON, YAML, TOML -----------------------------------------
