@@ -140,3 +140,62 @@ def test_mention_engines_agree() -> None:
     expected = [False, True, True, False, True, False, True, False]
     assert [plain.occurs(s) for s in samples] == expected
     assert [fast.occurs(s) for s in samples] == expected
+
+
+# Pieces of URL code as people write them: literals of any quote, names,
+# f-string and template holes, and the words of Perkamo routes.
+_URL_WORDS = ["/", "v1", "/v1", "v1/", "/v1/", "events", "/events", "identify", "profile/",
+              "admin/config/", "client/", "rewards/redeem", "usage", "x", "api/", ""]
+
+
+def _python_url(parts: list[tuple[str, str]]) -> str:
+    code = []
+    for form, word in parts:
+        if form == "name":
+            code.append("route")
+        elif form == "f":
+            code.append(f'f"{word}{{route}}"')
+        else:
+            code.append(f"{form}{word}{form}")
+    return " + ".join(code) or '""'
+
+
+def _script_url(parts: list[tuple[str, str]]) -> str:
+    code = []
+    for form, word in parts:
+        if form == "name":
+            code.append("route")
+        elif form == "f":
+            code.append(f"`{word}${{route}}`")
+        else:
+            code.append(f"{form}{word}{form}")
+    return " + ".join(code) or '""'
+
+
+_URL_PARTS = st.lists(
+    st.tuples(st.sampled_from(['"', "'", "f", "name"]), st.sampled_from(_URL_WORDS)),
+    min_size=1, max_size=4)
+
+
+@given(_URL_PARTS, st.sampled_from(["", "events", "identify", "v1", "/v1/events"]), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_every_hostless_perkamo_route_holds_a_route_trigger(
+        parts: list[tuple[str, str]], bound: str, python: bool) -> None:
+    """The payload, retry and scope families see a file only through their
+    triggers: a call that the sink reader takes for a Perkamo route must hold one."""
+    from perkamo_guard.checks import ROUTE_TRIGGERS
+    from perkamo_guard.model import Kind, SourceFile
+    from perkamo_guard.sinks import find_sinks
+
+    if python:
+        code = (f'import requests\nroute = "{bound}"\n'
+                f"requests.post({_python_url(parts)}, json={{'a': 1}})\n")
+        path, kind = "client.py", Kind.PYTHON
+    else:
+        code = (f'const route = "{bound}";\n'
+                f"fetch({_script_url(parts)}, {{method: 'POST', body: JSON.stringify({{a: 1}})}});\n")
+        path, kind = "client.ts", Kind.TYPESCRIPT
+    file = SourceFile(Path(path), path, kind, Zone.SERVER, code, False)
+    routes = [sink.route for sink in find_sinks(file, Config()) if not sink.host]
+    if routes:
+        assert any(trigger in code.encode() for trigger in ROUTE_TRIGGERS), (code, routes)

@@ -137,6 +137,23 @@ def _key_names(path: str) -> tuple[bytes, ...]:
 
 _CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 
+#: What a file holds when one of its URLs can read as a Perkamo route
+#: without the host (``perkamo_guard.sinks.read_url``): the route written
+#: after "v1/" ("/v1/events", or "v1/events" joined to a prefix by ky and
+#: got); "v1" or "v1/" at the end of a piece that another piece continues
+#: ("/v1/" + route, f"{base}/v1/{route}", `${base}/v1${path}`,
+#: API_VERSION = "v1" read into f"/{API_VERSION}/events"); or a
+#: JSON-escaped slash.
+#: NOTE: "/v1" alone is far too common (other APIs, test URLs) to be a
+#: trigger: it sent 1 file in 450 of a Python web stack to the parsers.
+ROUTE_TRIGGERS = (
+    *(b"v1/" + word for word in (b"events", b"identify", b"program", b"usage",
+                                 b"rewards", b"profile", b"admin", b"client")),
+    *(stem + end for stem in (b"v1", b"v1/")
+      for end in (b'"', b"'", b"`", b"{", b"$", b"%", b"\\")),
+    b"v1\\/",
+)
+
 #: Every rule family, by module name.
 FAMILIES = (
     Family(
@@ -165,27 +182,28 @@ FAMILIES = (
         name="payloads",
         codes=frozenset({"PG301", "PG302", "PG303"}),
         kinds=_CODE,
-        # NOTE: every Perkamo route starts with /v1, and a base URL may end in
-        # it ("https://api.perkamo.com/v1" + "/events"), so the slash is not
-        # required.
-        triggers=(b"/v1",),
+        # NOTE: an event route has no host only when it is written whole or
+        # in pieces (ROUTE_TRIGGERS); a base URL with the host may end in
+        # "/v1" ("https://api.perkamo.com/v1" + "/events").
+        triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
         config_triggers=_sink_triggers,
     ),
     Family(
         name="retries",
         codes=frozenset({"PG501", "PG502", "PG503", "PG504"}),
         kinds=_CODE,
-        # NOTE: a retry needs a Perkamo call: a /v1 route (ky and got join a
-        # prefix to "v1/…" written without the slash), or the host with a
-        # path that a shared helper takes as a parameter.
-        triggers=(b"/v1", b"v1/", b"api.perkamo.com"),
+        # NOTE: a retry needs a Perkamo call: a route (ROUTE_TRIGGERS), or
+        # the host with a path that a shared helper takes as a parameter.
+        triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
         config_triggers=_sink_triggers,
     ),
     Family(
         name="scopes",
         codes=frozenset({"PG601", "PG602"}),
         kinds=_CODE,
-        triggers=(b"/v1", b"v1/", b"perkamo", b"PERKAMO", b"Perkamo"),
+        # NOTE: a route counts when the file names Perkamo or when it is a
+        # Perkamo call (ROUTE_TRIGGERS); key names hold "PERKAMO".
+        triggers=(*ROUTE_TRIGGERS, b"perkamo", b"PERKAMO", b"Perkamo"),
         config_triggers=_key_scope_triggers,
         deferred=True,
     ),
