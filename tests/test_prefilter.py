@@ -148,30 +148,21 @@ _URL_WORDS = ["/", "v1", "/v1", "v1/", "/v1/", "events", "/events", "identify", 
               "admin/config/", "client/", "rewards/redeem", "usage", "x", "api/", ""]
 
 
-def _python_url(parts: list[tuple[str, str]]) -> str:
+def _url_code(parts: list[tuple[str, str]], hole: str) -> str:
+    """Join the parts with "+"; ``hole`` makes a literal with a hole after the word."""
     code = []
     for form, word in parts:
         if form == "name":
             code.append("route")
         elif form == "f":
-            code.append(f'f"{word}{{route}}"')
+            code.append(hole.format(word=word))
         else:
             code.append(f"{form}{word}{form}")
-    return " + ".join(code) or '""'
+    return " + ".join(code)
 
 
-def _script_url(parts: list[tuple[str, str]]) -> str:
-    code = []
-    for form, word in parts:
-        if form == "name":
-            code.append("route")
-        elif form == "f":
-            code.append(f"`{word}${{route}}`")
-        else:
-            code.append(f"{form}{word}{form}")
-    return " + ".join(code) or '""'
-
-
+_PYTHON_HOLE = 'f"{word}{{route}}"'
+_SCRIPT_HOLE = "`{word}${{route}}`"
 _URL_PARTS = st.lists(
     st.tuples(st.sampled_from(['"', "'", "f", "name"]), st.sampled_from(_URL_WORDS)),
     min_size=1, max_size=4)
@@ -189,11 +180,11 @@ def test_every_hostless_perkamo_route_holds_a_route_trigger(
 
     if python:
         code = (f'import requests\nroute = "{bound}"\n'
-                f"requests.post({_python_url(parts)}, json={{'a': 1}})\n")
+                f"requests.post({_url_code(parts, _PYTHON_HOLE)}, json={{'a': 1}})\n")
         path, kind = "client.py", Kind.PYTHON
     else:
         code = (f'const route = "{bound}";\n'
-                f"fetch({_script_url(parts)}, {{method: 'POST', body: JSON.stringify({{a: 1}})}});\n")
+                f"fetch({_url_code(parts, _SCRIPT_HOLE)}, {{method: 'POST', body: JSON.stringify({{a: 1}})}});\n")
         path, kind = "client.ts", Kind.TYPESCRIPT
     file = SourceFile(Path(path), path, kind, Zone.SERVER, code, False)
     routes = [sink.route for sink in find_sinks(file, Config()) if not sink.host]
