@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from perkamo_guard.checks import load_families
@@ -169,6 +169,9 @@ _URL_PARTS = st.lists(
 
 
 @given(_URL_PARTS, st.sampled_from(["", "events", "identify", "v1", "/v1/events"]), st.booleans())
+@example([('"', "v1"), ('"', "/events")], "", False)
+@example([('"', "/v1/"), ("name", "")], "events", True)
+@example([("f", "/"), ('"', "/events")], "v1", True)
 @settings(max_examples=300, deadline=None)
 def test_every_hostless_perkamo_route_holds_a_route_trigger(
         parts: list[tuple[str, str]], bound: str, python: bool) -> None:
