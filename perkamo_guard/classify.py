@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
@@ -79,7 +79,7 @@ class Project:
         return any(name in self.deps for name in names)
 
 
-def kind_of(path: Path, in_build_output: bool = False) -> Kind:
+def kind_of(path: PurePath, in_build_output: bool = False) -> Kind:
     """Tell a file's kind from its name (and whether it is build output)."""
     name = path.name.lower()
     if is_env_name(name):

@@ -141,12 +141,9 @@ def may_be_in_context(data: bytes, display: str, config: Config) -> bool:
     places = places_for(config)
     if places.configured or len(places.words) > len(CONTEXT_WORDS):
         return True  # configured names: the check itself decides
-    # NOTE: past ASCII, only the Kelvin sign lower-cases to a letter of these
-    # words and only the long s folds to one (every code point was checked):
-    # a file holding either goes to the check. A Python file may declare
-    # another codec, which the check decodes with.
     if _MENTION.occurs(data):
         return True
+    # A Python file may declare another codec, which the check decodes with.
     if (display.endswith(_PYTHON_SUFFIXES) and not data.isascii()
             and data.find(b"coding", 0, 1024) >= 0):
         return True
@@ -161,8 +158,13 @@ def _folder_in_context(folder: str, config: Config) -> bool:
     return places_for(config).path_context(context_path(folder + "/_", config.root))
 
 
+#: NOTE: past ASCII, only the Kelvin sign lower-cases to a letter of these
+#: words and only the long s folds to one (every code point was checked):
+#: the words are searched with those spellings too. Unicode tables in
+#: bundles hold both signs, so their mere presence cannot send a file on.
 _MENTION = Mention(
     words=(b"perkamo", b"browsersdk", b"browser_sdk", b"browser-sdk"),
-    exact=(b"/v1/admin/config", "\u212a".encode(), "\u017f".encode()),
+    exact=(b"/v1/admin/config",),
+    folds={ord("k"): "\u212a".encode(), ord("s"): "\u017f".encode()},
 )
 _PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")

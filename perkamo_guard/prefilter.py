@@ -14,8 +14,9 @@ Both give the same answers; tests/test_prefilter.py holds them to it.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -133,8 +134,13 @@ class Mention:
     """
 
     def __init__(self, words: Iterable[bytes], exact: Iterable[bytes] = (),
-                 upgrade_after: int = UPGRADE_AFTER) -> None:
-        self.words = tuple(word.lower() for word in words)
+                 upgrade_after: int = UPGRADE_AFTER,
+                 folds: Mapping[int, bytes] | None = None) -> None:
+        """:param folds: other spellings of some letters (a byte each, lower
+            case), as a Unicode case fold makes them: every word is searched
+            with each of its letters spelled either way."""
+        self.words = tuple(variant for word in words
+                           for variant in _spellings(word.lower(), folds or {}))
         self.exact = tuple(exact)
         self._budget: int | None = upgrade_after
         self._database: Any = None
@@ -171,6 +177,13 @@ class Mention:
                          exc_info=True)
             return
         self._module, self._database = hyperscan, database
+
+
+def _spellings(word: bytes, folds: Mapping[int, bytes]) -> list[bytes]:
+    """Every way to write ``word`` with the letters of ``folds`` spelled either way."""
+    choices = [(bytes([letter]), folds[letter]) if letter in folds else (bytes([letter]),)
+               for letter in word]
+    return [b"".join(letters) for letters in itertools.product(*choices)]
 
 
 def _stop(*_: object) -> bool:

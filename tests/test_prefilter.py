@@ -96,7 +96,8 @@ def test_context_hint_sees_unicode_case_folds(text: str) -> None:
 
 _GATE_PIECES = st.one_of(
     st.sampled_from(["origin", "allowedOrigins", "PERKAMO", "per\u212aamo", "browser_sdk",
-                     "Browser-SDK", "browſer sdk", "/v1/admin/config", "é", "\u017f", " "]),
+                     "Browser-SDK", "browſer sdk", "BROWſER-sdk", "\u212a", "/v1/admin/config",
+                     "é", "\u017f", " "]),
     st.text(max_size=8),
 )
 
