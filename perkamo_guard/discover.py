@@ -13,7 +13,7 @@ from perkamo_guard.config import Config
 from perkamo_guard.model import FileError
 
 if TYPE_CHECKING:
-    import pathspec
+    from pathspec import GitIgnoreSpec
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +61,13 @@ class Excluder:
         # for those a set lookup gives pathspec's answer without importing
         # it, which the pre-commit path cannot afford.
         self._folders: frozenset[str] | None = None
-        self._spec: pathspec.GitIgnoreSpec | None = None
+        self._spec: GitIgnoreSpec | None = None
         if all(_FOLDER_NAME.fullmatch(p) for p in patterns):
             self._folders = frozenset(p[:-1] for p in patterns)
         else:
-            import pathspec
+            from pathspec import GitIgnoreSpec as Spec
 
-            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+            self._spec = Spec.from_lines(patterns)
 
     @property
     def by_folder(self) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from perkamo_guard import parallel
 from perkamo_guard.catalogue import load_catalogue
-from perkamo_guard.checks import Context, Family, load_families
+from perkamo_guard.checks import TRIGGER_ANCHORS, Context, Family, Wake, load_families
 from perkamo_guard.classify import Classifier, directive_zone, kind_of
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
@@ -130,14 +130,16 @@ class Scanner:
         self._suppressions: dict[str, list[Suppression]] = {}
         #: The families whose checks read at least one file.
         self._ran: set[str] = set()
-        self._plans: dict[Kind, list[tuple[Family, frozenset[bytes]]]] = {}
+        self._plans: dict[Kind, list[tuple[Family, Wake]]] = {}
         #: Every selected family with its trigger texts, and all of them for
         #: the first test.
-        self._triggers = [(family, frozenset(family.all_triggers(config)))
+        self._triggers = [(family, family.wake(config))
                           for family in self.families]
         self.prefilter = Prefilter(
-            [text for _, triggers in self._triggers for text in triggers]
-            + ([SUPPRESSION_TRIGGER] if self.hygiene else []))
+            [text for _, wake in self._triggers for text in wake.leads]
+            + ([SUPPRESSION_TRIGGER] if self.hygiene else []),
+            anchors=TRIGGER_ANCHORS,
+            companions=[text for _, wake in self._triggers for text in wake.companions])
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` shows how far it got."""
@@ -208,9 +210,9 @@ class Scanner:
         # classified kind reads (build output and minified code only turn
         # JavaScript into a bundle, which fewer families read).
         return any(
-            not hits.isdisjoint(triggers)
+            wake(hits)
             and (family.gate is None or family.gate(data, found.display, self.config))
-            for family, triggers in self._plan(kind_of(PurePosixPath(found.display)))
+            for family, wake in self._plan(kind_of(PurePosixPath(found.display)))
         )
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
@@ -284,18 +286,17 @@ class Scanner:
     def _prefilter(self, classified: Classified, data: bytes) -> tuple[list[Family], bool]:
         """The families whose triggers occur in ``data``, and whether hygiene runs."""
         hits = self.prefilter.hits(data)
-        active = [family for family, triggers in self._plan(classified.kind)
-                  if not hits.isdisjoint(triggers)]
+        active = [family for family, wake in self._plan(classified.kind) if wake(hits)]
         audits = (self.hygiene and SUPPRESSION_TRIGGER in hits
                   and has_real_comments(classified.kind, classified.path))
         return active, audits
 
-    def _plan(self, kind: Kind) -> list[tuple[Family, frozenset[bytes]]]:
+    def _plan(self, kind: Kind) -> list[tuple[Family, Wake]]:
         """The families that read ``kind``, each with its trigger texts."""
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plans[kind] = [
-                (family, triggers) for family, triggers in self._triggers
+                (family, wake) for family, wake in self._triggers
                 if family.applies_to(kind)
             ]
         return plan

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -29,37 +29,65 @@ UPGRADE_AFTER = 4 * 1024 * 1024
 class Prefilter:
     """Tell which of a set of texts occur in a buffer."""
 
-    def __init__(self, texts: Iterable[bytes], upgrade_after: int = UPGRADE_AFTER) -> None:
-        self.all = tuple(sorted(set(texts)))
+    def __init__(self, texts: Iterable[bytes], upgrade_after: int = UPGRADE_AFTER,
+                 anchors: Iterable[bytes] = (), companions: Iterable[bytes] = ()) -> None:
+        """:param anchors: short texts that many of ``texts`` hold: before
+            Hyperscan, those texts are searched only where their anchor occurs.
+        :param companions: texts that matter only beside one of ``texts``:
+            they never make ``may_fire`` true, and ``hits`` names them only
+            where one of ``texts`` occurs."""
+        self.leads = frozenset(texts)
+        self.companions = tuple(sorted(set(companions) - self.leads))
+        self.all = tuple(sorted(self.leads)) + self.companions
         # A text that holds a shorter one occurs only where that one does:
         # it needs no search of its own to tell whether any text occurs.
-        self.shortest = tuple(
-            t for t in self.all if not any(o != t and o in t for o in self.all)
-        )
-        self._held = {t: tuple(o for o in self.shortest if o in t) for t in self.all}
+        shortest: list[bytes] = []
+        self._held: dict[bytes, tuple[bytes, ...]] = {}
+        for text in sorted(self.leads, key=lambda t: (len(t), t)):
+            held = tuple(o for o in shortest if o in text)
+            if not held:
+                shortest.append(text)
+            self._held[text] = held or (text,)
+        self.shortest = tuple(sorted(shortest))
+        self._groups: list[tuple[bytes | None, tuple[bytes, ...]]] = []
+        left = list(self.shortest)
+        for anchor in anchors:
+            group = tuple(t for t in left if anchor in t)
+            left = [t for t in left if anchor not in t]
+            if group:
+                self._groups.append((anchor, group))
+        self._groups.insert(0, (None, tuple(left)))
         #: Bytes left before Hyperscan is tried; None once it has been.
         self._budget: int | None = upgrade_after
         self._engine: _Hyperscan | None = None
 
     def may_fire(self, data: bytes) -> bool:
-        """True if any of the texts occurs in ``data``."""
+        """True if any of the texts (not the companions) occurs in ``data``."""
         engine = self._engine or self._upgrade(len(data))
         if engine is not None:
             return engine.any(data)
-        return any(text in data for text in self.shortest)
+        return any(text in data for text in self._searched(data))
 
     def hits(self, data: bytes) -> frozenset[bytes]:
-        """The texts that occur in ``data``."""
+        """The texts that occur in ``data``, with their companions; nothing
+        when none of the texts occurs."""
         engine = self._engine or self._upgrade(len(data))
         if engine is not None:
-            return engine.hits(data)
-        seen = {text for text in self.shortest if text in data}
+            found = engine.hits(data)
+            return found if not found.isdisjoint(self.leads) else frozenset()
+        seen = {text for text in self._searched(data) if text in data}
         if not seen:
             return frozenset()
         return frozenset(
-            text for text in self.all
+            text for text in self.leads
             if text in seen or (seen.issuperset(self._held[text]) and text in data)
-        )
+        ).union(text for text in self.companions if text in data)
+
+    def _searched(self, data: bytes) -> Iterator[bytes]:
+        """The shortest texts that may occur in ``data``, as its anchors say."""
+        for anchor, group in self._groups:
+            if anchor is None or anchor in data:
+                yield from group
 
     def _upgrade(self, size: int) -> _Hyperscan | None:
         if self._budget is None:

@@ -9,23 +9,27 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from perkamo_guard.checks import load_families
+from perkamo_guard.checks import TRIGGER_ANCHORS, load_families
 from perkamo_guard.originnames import has_context_hint
 from perkamo_guard.config import Config
 from perkamo_guard.hygiene import TRIGGER
 from perkamo_guard.model import Zone
 from perkamo_guard.prefilter import Prefilter, _Hyperscan
 
-TEXTS = sorted({t for f in load_families() for t in f.all_triggers(Config())} | {TRIGGER})
+WAKES = [f.wake(Config()) for f in load_families()]
+LEADS = sorted({t for wake in WAKES for t in wake.leads} | {TRIGGER})
+COMPANIONS = sorted({t for wake in WAKES for t in wake.companions})
+TEXTS = sorted({*LEADS, *COMPANIONS})
 HAS_HYPERSCAN = _Hyperscan.build((b"x",), (b"x",)) is not None
 
 
 def _plain() -> Prefilter:
-    return Prefilter(TEXTS, upgrade_after=10**12)
+    return Prefilter(LEADS, upgrade_after=10**12, anchors=TRIGGER_ANCHORS,
+                     companions=COMPANIONS)
 
 
 def _fast() -> Prefilter:
-    prefilter = Prefilter(TEXTS, upgrade_after=0)
+    prefilter = Prefilter(LEADS, upgrade_after=0, companions=COMPANIONS)
     prefilter.may_fire(b"")  # loads the engine
     return prefilter
 
@@ -33,6 +37,7 @@ def _fast() -> Prefilter:
 pieces = st.one_of(
     st.sampled_from(TEXTS),
     st.sampled_from([t[:-1] for t in TEXTS]),  # near misses
+    st.sampled_from([t[1:] for t in TEXTS]),
     st.binary(max_size=20),
 )
 buffers = st.lists(pieces, max_size=12).map(b"".join)
@@ -42,9 +47,10 @@ buffers = st.lists(pieces, max_size=12).map(b"".join)
 @settings(max_examples=300)
 def test_plain_engine_finds_exactly_the_texts_that_occur(data: bytes) -> None:
     prefilter = _plain()
-    expected = frozenset(t for t in TEXTS if t in data)
+    leads = any(t in data for t in LEADS)
+    expected = frozenset(t for t in TEXTS if t in data) if leads else frozenset()
     assert prefilter.hits(data) == expected
-    assert prefilter.may_fire(data) is bool(expected)
+    assert prefilter.may_fire(data) is leads
 
 
 @pytest.mark.skipif(not HAS_HYPERSCAN, reason="Hyperscan is not installed here")
@@ -149,48 +155,54 @@ _URL_WORDS = ["/", "v1", "/v1", "v1/", "/v1/", "events", "/events", "identify", 
               "admin/config/", "client/", "rewards/redeem", "usage", "x", "api/", ""]
 
 
-def _url_code(parts: list[tuple[str, str]], hole: str) -> str:
-    """Join the parts with "+"; ``hole`` makes a literal with a hole after the word."""
+def _url_code(parts: list[tuple[str, str]], holes: tuple[str, str]) -> str:
+    """Join the parts with "+"; ``holes`` make a literal with a hole after
+    the word, and one with a hole before it."""
     code = []
     for form, word in parts:
         if form == "name":
             code.append("route")
-        elif form == "f":
-            code.append(hole.format(word=word))
+        elif form in ("after", "before"):
+            code.append(holes[form == "before"].format(word=word))
         else:
             code.append(f"{form}{word}{form}")
     return " + ".join(code)
 
 
-_PYTHON_HOLE = 'f"{word}{{route}}"'
-_SCRIPT_HOLE = "`{word}${{route}}`"
+_PYTHON_HOLES = ('f"{word}{{route}}"', 'f"{{route}}{word}"')
+_SCRIPT_HOLES = ("`{word}${{route}}`", "`${{route}}{word}`")
 _URL_PARTS = st.lists(
-    st.tuples(st.sampled_from(['"', "'", "f", "name"]), st.sampled_from(_URL_WORDS)),
+    st.tuples(st.sampled_from(['"', "'", "after", "before", "name"]),
+              st.sampled_from(_URL_WORDS)),
     min_size=1, max_size=4)
 
 
 @given(_URL_PARTS, st.sampled_from(["", "events", "identify", "v1", "/v1/events"]), st.booleans())
 @example([('"', "v1"), ('"', "/events")], "", False)
 @example([('"', "/v1/"), ("name", "")], "events", True)
-@example([("f", "/"), ('"', "/events")], "v1", True)
+@example([("after", "/"), ('"', "/events")], "v1", True)
+@example([("before", "v1/events")], "", False)
 @settings(max_examples=300, deadline=None)
 def test_every_hostless_perkamo_route_holds_a_route_trigger(
         parts: list[tuple[str, str]], bound: str, python: bool) -> None:
     """The payload, retry and scope families see a file only through their
     triggers: a call that the sink reader takes for a Perkamo route must hold one."""
-    from perkamo_guard.checks import ROUTE_TRIGGERS
+    from perkamo_guard.checks import family
     from perkamo_guard.model import Kind, SourceFile
     from perkamo_guard.sinks import find_sinks
 
     if python:
         code = (f'import requests\nroute = "{bound}"\n'
-                f"requests.post({_url_code(parts, _PYTHON_HOLE)}, json={{'a': 1}})\n")
+                f"requests.post({_url_code(parts, _PYTHON_HOLES)}, json={{'a': 1}})\n")
         path, kind = "client.py", Kind.PYTHON
     else:
         code = (f'const route = "{bound}";\n'
-                f"fetch({_url_code(parts, _SCRIPT_HOLE)}, {{method: 'POST', body: JSON.stringify({{a: 1}})}});\n")
+                f"fetch({_url_code(parts, _SCRIPT_HOLES)}, {{method: 'POST', body: JSON.stringify({{a: 1}})}});\n")
         path, kind = "client.ts", Kind.TYPESCRIPT
     file = SourceFile(Path(path), path, kind, Zone.SERVER, code, False)
     routes = [sink.route for sink in find_sinks(file, Config()) if not sink.host]
     if routes:
-        assert any(trigger in code.encode() for trigger in ROUTE_TRIGGERS), (code, routes)
+        data = code.encode()
+        for name in ("payloads", "retries", "scopes"):
+            wake = family(name).wake(Config())
+            assert wake(frozenset(t for t in wake.texts if t in data)), (name, code, routes)

@@ -51,6 +51,37 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Wake:
+    """Tell from the trigger texts found in a file whether a family runs on it."""
+
+    #: One of these is enough,
+    alone: frozenset[bytes]
+    #: as is one text of each group of one of these.
+    joint: tuple[tuple[frozenset[bytes], ...], ...] = ()
+
+    @property
+    def texts(self) -> tuple[bytes, ...]:
+        """Every text named: the leads and their companions."""
+        return tuple(sorted({*self.leads, *self.companions}))
+
+    @property
+    def leads(self) -> frozenset[bytes]:
+        """The texts of which one occurs in every file that wakes the family."""
+        return self.alone.union(*(groups[0] for groups in self.joint if groups))
+
+    @property
+    def companions(self) -> frozenset[bytes]:
+        """The texts that wake the family only beside others."""
+        return frozenset().union(*(group for groups in self.joint for group in groups[1:]))
+
+    def __call__(self, hits: frozenset[bytes]) -> bool:
+        if not hits.isdisjoint(self.alone):
+            return True
+        return any(all(not hits.isdisjoint(group) for group in groups)
+                   for groups in self.joint)
+
+
+@dataclass(frozen=True)
 class Family:
     """A rule family: the codes it reports, where it looks, and its checks.
 
@@ -65,8 +96,10 @@ class Family:
     codes: frozenset[str]
     #: File kinds the family reads; None means every kind.
     kinds: frozenset[Kind] | None
-    #: The family runs on a file only if one of these occurs in its bytes.
+    #: The family runs on a file only if one of these occurs in its bytes,
     triggers: tuple[bytes, ...]
+    #: or one text of each group of one of these.
+    joint_triggers: tuple[tuple[tuple[bytes, ...], ...], ...] = ()
     #: Extra triggers that come from the configuration (sink names, keys).
     config_triggers: Callable[[Config], tuple[bytes, ...]] | None = None
     #: The module has a ``finish``: findings made after the last file
@@ -80,8 +113,15 @@ class Family:
         return self.kinds is None or kind in self.kinds
 
     def all_triggers(self, config: Config) -> tuple[bytes, ...]:
+        """Every text the family's triggers name, to search for."""
+        return self.wake(config).texts
+
+    def wake(self, config: Config) -> Wake:
+        """What wakes the family under ``config``."""
         extra = self.config_triggers(config) if self.config_triggers else ()
-        return self.triggers + extra
+        return Wake(frozenset(self.triggers + extra),
+                    tuple(tuple(frozenset(group) for group in joint)
+                          for joint in self.joint_triggers))
 
     def check(self, file: SourceFile, ctx: Context) -> Iterable[Finding]:
         checks: Iterable[Finding] = self.module().check(file, ctx)
@@ -138,20 +178,30 @@ def _key_names(path: str) -> tuple[bytes, ...]:
 _CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 
 #: What a file holds when one of its URLs can read as a Perkamo route
-#: without the host (``perkamo_guard.sinks.read_url``): the route written
-#: after "v1/" ("/v1/events", or "v1/events" joined to a prefix by ky and
-#: got); "v1" or "v1/" at the end of a piece that another piece continues
-#: ("/v1/" + route, f"{base}/v1/{route}", `${base}/v1${path}`,
-#: API_VERSION = "v1" read into f"/{API_VERSION}/events"); or a
-#: JSON-escaped slash.
+#: without the host (``perkamo_guard.sinks.read_url``). Such a URL is
+#: "v1/…" or "/v1/…" after any run-time pieces, so in the source "v1" starts
+#: a literal, follows a slash or ends a hole (f"{base}v1/…"). Then a route
+#: word follows "v1/" (ROUTE_TRIGGERS), or the piece ends after "v1" or
+#: "v1/" (the literal ends or a hole opens) and another piece of the file
+#: goes on with the route ("/v1" + "/events", "/v1/" + route, API_VERSION
+#: = "v1" read into f"/{API_VERSION}/events"): ROUTE_JOINT_TRIGGERS. A
+#: backslash ends a piece too: "\/" in JSON-escaped strings.
 #: NOTE: "/v1" alone is far too common (other APIs, test URLs) to be a
-#: trigger: it sent 1 file in 450 of a Python web stack to the parsers.
-ROUTE_TRIGGERS = (
-    *(b"v1/" + word for word in (b"events", b"identify", b"program", b"usage",
-                                 b"rewards", b"profile", b"admin", b"client")),
-    *(stem + end for stem in (b"v1", b"v1/")
-      for end in (b'"', b"'", b"`", b"{", b"$", b"%", b"\\")),
-    b"v1\\/",
+#: trigger: it sent 1 file in 450 of a Python web stack to the parsers, and
+#: a bare "v1" literal (a format version) 1 in 1000.
+_BEFORE_V1 = (b"/", b'"', b"'", b"`", b"}")
+_PIECE_END = (b'"', b"'", b"`", b"{", b"$", b"\\")
+_ROUTE_WORDS = (b"events", b"identify", b"program", b"usage", b"rewards", b"profile",
+                b"admin", b"client")
+#: What most trigger texts hold: a file without it needs none of them searched.
+TRIGGER_ANCHORS = (b"v1",)
+ROUTE_TRIGGERS = tuple(
+    before + b"v1/" + word for before in _BEFORE_V1 for word in _ROUTE_WORDS)
+ROUTE_JOINT_TRIGGERS = (
+    (tuple(before + b"v1" + end for before in _BEFORE_V1 for end in _PIECE_END),
+     tuple(b"/" + word for word in _ROUTE_WORDS)),
+    (tuple(before + b"v1/" + end for before in _BEFORE_V1 for end in _PIECE_END),
+     _ROUTE_WORDS),
 )
 
 #: Every rule family, by module name.
@@ -186,6 +236,7 @@ FAMILIES = (
         # in pieces (ROUTE_TRIGGERS); a base URL with the host may end in
         # "/v1" ("https://api.perkamo.com/v1" + "/events").
         triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
+        joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
     Family(
@@ -195,6 +246,7 @@ FAMILIES = (
         # NOTE: a retry needs a Perkamo call: a route (ROUTE_TRIGGERS), or
         # the host with a path that a shared helper takes as a parameter.
         triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
+        joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
     Family(
@@ -204,6 +256,7 @@ FAMILIES = (
         # NOTE: a route counts when the file names Perkamo or when it is a
         # Perkamo call (ROUTE_TRIGGERS); key names hold "PERKAMO".
         triggers=(*ROUTE_TRIGGERS, b"perkamo", b"PERKAMO", b"Perkamo"),
+        joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_key_scope_triggers,
         deferred=True,
     ),
