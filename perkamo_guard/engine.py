@@ -156,6 +156,11 @@ class Scanner:
 
     def _scan(self, found: list[Discovered], result: RunResult, ticker: Ticker) -> None:
         jobs = self.jobs if len(found) >= parallel.MIN_FILES else 1
+        if len(found) >= parallel.MIN_FILES:
+            # NOTE: searched one by one, the trigger texts read about 100 MB/s
+            # of bundles; Hyperscan's import and compile (20 ms) pay for
+            # themselves within the first few megabytes.
+            self.prefilter.upgrade()
         triage = parallel.triage(self, found, jobs, ticker)
         self._found = found
         self._hinted = [found[index].path for index in sorted(triage.hinted)]

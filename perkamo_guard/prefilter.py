@@ -39,24 +39,28 @@ class Prefilter:
         self.leads = frozenset(texts)
         self.companions = tuple(sorted(set(companions) - self.leads))
         self.all = tuple(sorted(self.leads)) + self.companions
-        # A text that holds a shorter one occurs only where that one does:
-        # it needs no search of its own to tell whether any text occurs.
-        shortest: list[bytes] = []
-        self._held: dict[bytes, tuple[bytes, ...]] = {}
-        for text in sorted(self.leads, key=lambda t: (len(t), t)):
-            held = tuple(o for o in shortest if o in text)
-            if not held:
-                shortest.append(text)
-            self._held[text] = held or (text,)
-        self.shortest = tuple(sorted(shortest))
+        # Texts that hold an anchor are searched whole, where it occurs.
         self._groups: list[tuple[bytes | None, tuple[bytes, ...]]] = []
-        left = list(self.shortest)
+        left = sorted(self.leads)
         for anchor in anchors:
             group = tuple(t for t in left if anchor in t)
             left = [t for t in left if anchor not in t]
             if group:
                 self._groups.append((anchor, group))
-        self._groups.insert(0, (None, tuple(left)))
+        # Of the rest, a text that holds a shorter one occurs only where that
+        # one does: it needs no search of its own to tell whether any occurs.
+        shortest: list[bytes] = []
+        self._held: dict[bytes, tuple[bytes, ...]] = {t: (t,) for t in self.leads}
+        for text in sorted(left, key=lambda t: (len(t), t)):
+            held = tuple(o for o in shortest if o in text)
+            if held:
+                self._held[text] = held
+            else:
+                shortest.append(text)
+        self._groups.insert(0, (None, tuple(sorted(shortest))))
+        #: What the first test searches for: any of them occurs in a buffer
+        #: exactly when any text does.
+        self.shortest = tuple(t for _, group in self._groups for t in group)
         #: Bytes left before Hyperscan is tried; None once it has been.
         self._budget: int | None = upgrade_after
         self._engine: _Hyperscan | None = None
@@ -89,31 +93,35 @@ class Prefilter:
             if anchor is None or anchor in data:
                 yield from group
 
+    def upgrade(self) -> None:
+        """Load Hyperscan now: a run of many files will need it."""
+        if self._engine is None:
+            self._upgrade(self._budget or 0)
+
     def _upgrade(self, size: int) -> _Hyperscan | None:
         if self._budget is None:
             return None  # tried already, and Hyperscan was unavailable
         self._budget -= size
         if self._budget <= 0:
             self._budget = None
-            self._engine = _Hyperscan.build(self.all, self.shortest)
+            self._engine = _Hyperscan.build(self.all, len(self.leads))
         return self._engine
 
 
 class _Hyperscan:
-    """Two Hyperscan databases: one that stops at the first match, one that
-    reports each text that occurs once."""
+    """One Hyperscan database of every text, the leads first: it stops at
+    the first lead, or reports each text that occurs once."""
 
-    def __init__(self, module: Any, texts: tuple[bytes, ...], shortest: tuple[bytes, ...]) -> None:
+    def __init__(self, module: Any, texts: tuple[bytes, ...], leads: int) -> None:
         self._module = module
         self._texts = texts
-        self._first = _compile(module, shortest)
-        self._every = _compile(module, texts)
+        self._database = _compile(module, texts)
         # NOTE: a forked worker scans with its own copy of the scratch space.
-        self._scratch = module.Scratch(self._every)
-        self._scratch_first = module.Scratch(self._first)
+        self._scratch = module.Scratch(self._database)
+        self._leads = leads
 
     @classmethod
-    def build(cls, texts: tuple[bytes, ...], shortest: tuple[bytes, ...]) -> _Hyperscan | None:
+    def build(cls, texts: tuple[bytes, ...], leads: int) -> _Hyperscan | None:
         if not texts:
             return None
         try:
@@ -122,22 +130,26 @@ class _Hyperscan:
             logger.debug("Hyperscan is not installed; trigger texts are searched one by one")
             return None
         try:
-            return cls(hyperscan, texts, shortest)
+            return cls(hyperscan, texts, leads)
         except Exception:  # noqa: BLE001 - an old or broken build: search one by one
             logger.debug("cannot compile the trigger texts with Hyperscan", exc_info=True)
             return None
 
     def any(self, data: bytes) -> bool:
         try:
-            self._first.scan(data, match_event_handler=_stop, scratch=self._scratch_first)
+            self._database.scan(data, match_event_handler=self._stop_at_lead,
+                                scratch=self._scratch)
         except self._module.ScanTerminated:
             return True
         return False
 
+    def _stop_at_lead(self, identifier: int, *_: object) -> bool:
+        return identifier < self._leads
+
     def hits(self, data: bytes) -> frozenset[bytes]:
         found: set[int] = set()
-        self._every.scan(data, match_event_handler=_record, context=found,
-                         scratch=self._scratch)
+        self._database.scan(data, match_event_handler=_record, context=found,
+                            scratch=self._scratch)
         return frozenset(self._texts[i] for i in found)
 
 

@@ -20,7 +20,7 @@ WAKES = [f.wake(Config()) for f in load_families()]
 LEADS = sorted({t for wake in WAKES for t in wake.leads} | {TRIGGER})
 COMPANIONS = sorted({t for wake in WAKES for t in wake.companions})
 TEXTS = sorted({*LEADS, *COMPANIONS})
-HAS_HYPERSCAN = _Hyperscan.build((b"x",), (b"x",)) is not None
+HAS_HYPERSCAN = _Hyperscan.build((b"x",), 1) is not None
 
 
 def _plain() -> Prefilter:
@@ -152,7 +152,8 @@ def test_mention_engines_agree() -> None:
 # Pieces of URL code as people write them: literals of any quote, names,
 # f-string and template holes, and the words of Perkamo routes.
 _URL_WORDS = ["/", "v1", "/v1", "v1/", "/v1/", "events", "/events", "identify", "profile/",
-              "admin/config/", "client/", "rewards/redeem", "usage", "x", "api/", ""]
+              "admin/config/", "client/", "rewards/redeem", "usage", "x", "api/", "",
+              "\\/v1\\/events", "/api/v1/events"]
 
 
 def _url_code(parts: list[tuple[str, str]], holes: tuple[str, str]) -> str:
@@ -206,3 +207,12 @@ def test_every_hostless_perkamo_route_holds_a_route_trigger(
         for name in ("payloads", "retries", "scopes"):
             wake = family(name).wake(Config())
             assert wake(frozenset(t for t in wake.texts if t in data)), (name, code, routes)
+
+
+@pytest.mark.skipif(not HAS_HYPERSCAN, reason="Hyperscan is not installed here")
+def test_upgrade_loads_the_engine_at_once_and_answers_the_same() -> None:
+    prefilter = Prefilter([b"needle"])
+    prefilter.upgrade()
+    assert prefilter._engine is not None
+    assert prefilter.may_fire(b"a needle") and not prefilter.may_fire(b"a pin")
+    assert prefilter.hits(b"needle") == {b"needle"}

@@ -179,28 +179,30 @@ _CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 
 #: What a file holds when one of its URLs can read as a Perkamo route
 #: without the host (``perkamo_guard.sinks.read_url``). Such a URL is
-#: "v1/…" or "/v1/…" after any run-time pieces, so in the source "v1" starts
-#: a literal, follows a slash or ends a hole (f"{base}v1/…"). Then a route
-#: word follows "v1/" (ROUTE_TRIGGERS), or the piece ends after "v1" or
-#: "v1/" (the literal ends or a hole opens) and another piece of the file
-#: goes on with the route ("/v1" + "/events", "/v1/" + route, API_VERSION
-#: = "v1" read into f"/{API_VERSION}/events"): ROUTE_JOINT_TRIGGERS. A
-#: backslash ends a piece too: "\/" in JSON-escaped strings.
+#: "v1/…" or "/v1/…" after any run-time pieces, so in the source that "v1"
+#: or "/v1" starts a piece: it follows a quote or the end of a hole
+#: (f"{base}/v1/…", `${base}v1/…`, "\/v1" in JSON-escaped strings). Then a
+#: route word follows (ROUTE_TRIGGERS), or the piece ends after "v1" or
+#: "v1/" (the literal ends, a hole opens, a backslash escapes) and another
+#: piece of the file goes on with the route ("/v1" + "/events", "/v1/" +
+#: route, API_VERSION = "v1" read into f"/{API_VERSION}/events"):
+#: ROUTE_JOINT_TRIGGERS.
 #: NOTE: "/v1" alone is far too common (other APIs, test URLs) to be a
 #: trigger: it sent 1 file in 450 of a Python web stack to the parsers, and
-#: a bare "v1" literal (a format version) 1 in 1000.
-_BEFORE_V1 = (b"/", b'"', b"'", b"`", b"}")
+#: "/api/v1" and bare "v1" literals (format versions) 1 in 500 more.
+_PIECE_START = (b'"', b"'", b"`", b"}")
+_V1_HEADS = tuple(start + slash + b"v1" for start in _PIECE_START
+                  for slash in (b"", b"/", b"\\/"))
 _PIECE_END = (b'"', b"'", b"`", b"{", b"$", b"\\")
 _ROUTE_WORDS = (b"events", b"identify", b"program", b"usage", b"rewards", b"profile",
                 b"admin", b"client")
 #: What most trigger texts hold: a file without it needs none of them searched.
 TRIGGER_ANCHORS = (b"v1",)
-ROUTE_TRIGGERS = tuple(
-    before + b"v1/" + word for before in _BEFORE_V1 for word in _ROUTE_WORDS)
+ROUTE_TRIGGERS = tuple(head + b"/" + word for head in _V1_HEADS for word in _ROUTE_WORDS)
 ROUTE_JOINT_TRIGGERS = (
-    (tuple(before + b"v1" + end for before in _BEFORE_V1 for end in _PIECE_END),
+    (tuple(head + end for head in _V1_HEADS for end in _PIECE_END),
      tuple(b"/" + word for word in _ROUTE_WORDS)),
-    (tuple(before + b"v1/" + end for before in _BEFORE_V1 for end in _PIECE_END),
+    (tuple(head + b"/" + end for head in _V1_HEADS for end in _PIECE_END),
      _ROUTE_WORDS),
 )
 
