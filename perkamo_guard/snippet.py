@@ -51,7 +51,12 @@ def make_snippet(lines: LineIndex, offset: int, secrets: Sequence[str] = ()) -> 
         right = min(end, offset + _AFTER)
         view = ("\u2026" if left > start else "") + lines.text[left:right]
         view += "\u2026" if right < end else ""
-    return neutralise(hide_secrets(view, secrets))
+    shown = neutralise(hide_secrets(view, secrets))
+    if len(shown) > MAX_LINE + 2:
+        # NOTE: escapes of control characters lengthen the view; it is
+        # masked already, so cutting it shows less, never more.
+        shown = shown[: MAX_LINE + 1] + "\u2026"
+    return shown
 
 
 def _after_partial_token(text: str, left: int, offset: int) -> int:

@@ -116,6 +116,15 @@ def test_snippet_is_short_neutral_and_keyless(drawn: tuple[str, list[str]], pad_
     assert all(key not in snippet for key in keys)
 
 
+def test_snippet_stays_short_when_escapes_lengthen_it() -> None:
+    # Found by the property above: "\x1b" shows as four characters.
+    line = " sk_live_0000010000012345 " + "\x1b" * 40 + "b" * 152
+    source = "first line\n" + line + "\nlast line\n"
+    snippet = make_snippet(LineIndex(source), 11 + 30, ["sk_live_0000010000012345"])
+    assert len(snippet) <= MAX_LINE + 2 and snippet.endswith("\u2026")
+    assert "0000010000012345" not in snippet
+
+
 @given(st.text())
 def test_neutralise_leaves_no_raw_control_and_is_idempotent(text: str) -> None:
     shown = neutralise(text)
