@@ -183,6 +183,7 @@ _URL_PARTS = st.lists(
 @example([('"', "/v1/"), ("name", "")], "events", True)
 @example([("after", "/"), ('"', "/events")], "v1", True)
 @example([("before", "v1/events")], "", False)
+@example([('"', "v1"), ('"', "/"), ('"', "events")], "", False)
 @settings(max_examples=300, deadline=None)
 def test_every_hostless_perkamo_route_holds_a_route_trigger(
         parts: list[tuple[str, str]], bound: str, python: bool) -> None:

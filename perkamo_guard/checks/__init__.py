@@ -184,9 +184,9 @@ _CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 #: (f"{base}/v1/…", `${base}v1/…`, "\/v1" in JSON-escaped strings). Then a
 #: route word follows (ROUTE_TRIGGERS), or the piece ends after "v1" or
 #: "v1/" (the literal ends, a hole opens, a backslash escapes) and another
-#: piece of the file goes on with the route ("/v1" + "/events", "/v1/" +
-#: route, API_VERSION = "v1" read into f"/{API_VERSION}/events"):
-#: ROUTE_JOINT_TRIGGERS.
+#: piece of the file holds the route word ("/v1" + "/events", "/v1/" +
+#: route, f"{BASE}/{VERSION}/{ROUTE}" with VERSION = "v1" and ROUTE =
+#: "events"): ROUTE_JOINT_TRIGGERS.
 #: NOTE: "/v1" alone is far too common (other APIs, test URLs) to be a
 #: trigger: it sent 1 file in 450 of a Python web stack to the parsers, and
 #: "/api/v1" and bare "v1" literals (format versions) 1 in 500 more.
@@ -200,9 +200,8 @@ _ROUTE_WORDS = (b"events", b"identify", b"program", b"usage", b"rewards", b"prof
 TRIGGER_ANCHORS = (b"v1",)
 ROUTE_TRIGGERS = tuple(head + b"/" + word for head in _V1_HEADS for word in _ROUTE_WORDS)
 ROUTE_JOINT_TRIGGERS = (
-    (tuple(head + end for head in _V1_HEADS for end in _PIECE_END),
-     tuple(b"/" + word for word in _ROUTE_WORDS)),
-    (tuple(head + b"/" + end for head in _V1_HEADS for end in _PIECE_END),
+    (tuple(head + slash + end for head in _V1_HEADS for slash in (b"", b"/")
+           for end in _PIECE_END),
      _ROUTE_WORDS),
 )
 
