@@ -97,8 +97,12 @@ class Scanner:
     """Scan files with the selected rule families."""
 
     def __init__(self, config: Config, selected: set[str], today: date | None = None,
-                 jobs: int = 1, record_zones: bool = False) -> None:
+                 jobs: int = 1, record_zones: bool = False, triggers: bool = True) -> None:
         self.config = config
+        #: Let trigger texts and gates decide which files and families to
+        #: skip; without them every family reads every file of its kinds
+        #: (the tests' oracle for the prefilter: the findings are the same).
+        self.triggers = triggers
         #: Keep every file's kind and zone in the result (``--show-zones``);
         #: otherwise only the files that hold a trigger text are classified.
         self.record_zones = record_zones
@@ -195,7 +199,8 @@ class Scanner:
             raw = read_bytes(found.file, self.config.max_file_size)
             data = normalise(raw)
         except BinaryFile:
-            plain = kind_of(found.path) is Kind.TEXT and not _holds_key_prefix(raw)
+            plain = (self.triggers and kind_of(found.path) is Kind.TEXT
+                     and not _holds_key_prefix(raw))
             return (Verdict.SKIPPED if plain else Verdict.LOUD), False
         except ReadError:
             return Verdict.LOUD, False
@@ -206,6 +211,8 @@ class Scanner:
 
     def _may_fire(self, found: Discovered, data: bytes) -> bool:
         """Whether a check could report anything on ``data``, of any kind."""
+        if not self.triggers:
+            return True
         if not self.prefilter.may_fire(data):
             return False
         hits = self.prefilter.hits(data)
@@ -238,7 +245,7 @@ class Scanner:
             result.errors.append(FileError(found.display, str(exc)))
             return
         result.files_scanned += 1
-        if not self.prefilter.may_fire(data):
+        if self.triggers and not self.prefilter.may_fire(data):
             # NOTE: most files stop here, unclassified: no family could fire.
             if self.record_zones:
                 result.zones.append(_refine(self._classify(found), data))
@@ -271,7 +278,7 @@ class Scanner:
 
     def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
         """Look for keys in a binary file's bytes: a NUL byte must not hide a key."""
-        if not _holds_key_prefix(raw):
+        if self.triggers and not _holds_key_prefix(raw):
             return
         keys = [f for f in self.families if f.name == "keys"]
         text = raw.decode("latin-1")
@@ -290,8 +297,12 @@ class Scanner:
 
     def _prefilter(self, classified: Classified, data: bytes) -> tuple[list[Family], bool]:
         """The families whose triggers occur in ``data``, and whether hygiene runs."""
-        hits = self.prefilter.hits(data)
-        active = [family for family, wake in self._plan(classified.kind) if wake(hits)]
+        if not self.triggers:
+            hits = frozenset({SUPPRESSION_TRIGGER})
+            active = [family for family, _ in self._plan(classified.kind)]
+        else:
+            hits = self.prefilter.hits(data)
+            active = [family for family, wake in self._plan(classified.kind) if wake(hits)]
         audits = (self.hygiene and SUPPRESSION_TRIGGER in hits
                   and has_real_comments(classified.kind, classified.path))
         return active, audits

@@ -44,11 +44,27 @@ def working_directory(path: Path) -> Iterator[None]:
 
 
 def scan(root: Path, paths: list[str] | None = None, select: str = "ALL") -> RunResult:
-    """Scan ``paths`` (default ``.``) with ``root`` as the working directory."""
+    """Scan ``paths`` (default ``.``) with ``root`` as the working directory.
+
+    The result records every file's zone. The same tree is scanned as the
+    command does (two passes, most files never classified) and with no
+    trigger texts at all (every family reads every file): the findings must
+    be the same, or the prefilter would hide one.
+    """
     with working_directory(root):
         config = load_config()
         selected = expand_codes(select.split(",")) - expand_codes(list(config.ignore))
-        return Scanner(config, selected, record_zones=True).scan(paths or ["."])
+        result = Scanner(config, selected, record_zones=True).scan(paths or ["."])
+        quick = Scanner(config, selected).scan(paths or ["."])
+        every = Scanner(config, selected, triggers=False).scan(paths or ["."])
+    assert _seen(quick) == _seen(result), "the two-pass scan differs from the full one"
+    assert _seen(every) == _seen(result), "trigger texts hid a finding (or made one)"
+    return result
+
+
+def _seen(result: RunResult) -> list[tuple[str, int, int, str]]:
+    # NOTE: positions and codes only: a failure must not print a key.
+    return [(f.path, f.line, f.column, f.rule) for f in result.findings]
 
 
 def run_cli(*args: str, cwd: Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
