@@ -102,7 +102,7 @@ def cli() -> None:
 @click.option("--changed-since", metavar="REV",
               help="Scan only files changed since the merge base of REV and HEAD (git).")
 @click.option("--jobs", "-j", default="auto", show_default=True, metavar="N",
-              help="Worker processes for scans of 1,000 files or more (auto: one per core).")
+              help="Worker processes for scans of 200 files or more (auto: one per core).")
 def check(paths: tuple[str, ...], output_format: str, output: Path | None,
           select: str | None, ignore: str | None, fail_on: str | None,
           config_path: Path | None, keys_path: Path | None, show_zones: bool,
