@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -402,10 +403,30 @@ def main() -> None:
     """Run the command line; any unexpected failure exits 2, not a traceback."""
     try:
         cli.main(prog_name="perkamo-guard", standalone_mode=True)
-    except SystemExit:
-        raise
+    except SystemExit as exit_:
+        _leave(exit_.code)
     except Exception as exc:  # noqa: BLE001 - exit 2 with a message, traceback at DEBUG
         logger.debug("internal error", exc_info=True)
         click.echo(f"perkamo-guard: internal error: {type(exc).__name__}: {_shown(exc)}",
                    err=True)
-        sys.exit(EXIT_ERROR)
+        _leave(EXIT_ERROR)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit with ``code`` once the output is out, skipping the interpreter's
+    teardown.
+
+    NOTE: freeing a large run's objects one by one at exit took about 15 ms,
+    as long as reading 1,000 files; every file we wrote is closed already,
+    and the exit functions (logging's among them) still run.
+    """
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nobody reads what is left
+            status = status or EXIT_ERROR
+    os._exit(status)

@@ -52,6 +52,15 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
     }
 
 
+def test_a_report_larger_than_a_pipe_arrives_whole(tmp_path: Path) -> None:
+    # The command leaves without the interpreter's teardown: the output must
+    # still be flushed, and the exit code kept, past a 64 KB pipe buffer.
+    write_tree(tmp_path, {f"server/c{n}.py": f'KEY = "{LIVE}"\n' for n in range(300)})
+    proc = run_cli("check", "--format", "json", ".", cwd=tmp_path)
+    assert len(proc.stdout) > 65536 and proc.returncode == 1
+    assert len(json.loads(proc.stdout)["findings"]) == 300
+
+
 def test_clean_tree_exits_zero(tmp_path: Path) -> None:
     write_tree(tmp_path, {"server/ok.py": LEAKY["server/ok.py"]})
     proc = run_cli("check", ".", cwd=tmp_path)

@@ -20,17 +20,15 @@ OTHER_API = {
     ),
 }
 PROBE = (
-    "import ast, sys\n"
+    "import ast, atexit, sys\n"
     "parsed = []\n"
     "real = ast.parse\n"
     "ast.parse = lambda *a, **k: parsed.append(k.get('filename')) or real(*a, **k)\n"
+    "atexit.register(lambda: print(parsed, 'tree_sitter' in sys.modules, file=sys.stderr))\n"
     "from perkamo_guard.cli import main\n"
     "sys.argv = ['perkamo-guard', 'check', '--select', 'PG4,PG5,PG6', "
     "'web/src/client.js', 'server/jobs.py']\n"
-    "try:\n"
-    "    main()\n"
-    "finally:\n"
-    "    print(parsed, 'tree_sitter' in sys.modules, file=sys.stderr)\n"
+    "main()\n"
 )
 
 
