@@ -139,6 +139,10 @@ class Classifier:
         logger.debug("%s: %s, %s zone (%s)", found.display, kind.value, zone.value, reason)
         return Classified(path, found.display, kind, zone, reason, example)
 
+    def kind(self, found: Discovered) -> Kind:
+        """The kind ``classify`` gives the file, without its zone."""
+        return kind_of(found.path, self._folder(found.path.parent).in_build_output)
+
     def _folder(self, directory: Path) -> _Folder:
         folder = self._folders.get(directory)
         if folder is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,8 @@ def parse_config(data: dict[str, Any], root: Path, source: Path | None = None) -
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # NOTE: most runs read no configuration file: 3 ms saved
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -221,11 +221,20 @@ class Scanner:
         # NOTE: the kind a file's name gives reads every family that its
         # classified kind reads (build output and minified code only turn
         # JavaScript into a bundle, which fewer families read).
-        return any(
-            wake(hits)
-            and (family.gate is None or family.gate(data, found.display, self.config))
-            for family, wake in self._plan(kind_of(PurePosixPath(found.display)))
-        )
+        woken = [family for family, wake in self._plan(kind_of(PurePosixPath(found.display)))
+                 if wake(hits)]
+        if any(family.gate is not None for family in woken):
+            # A gate reads the whole file again: first drop the families the
+            # file's real kind does not wake ("origin" is in every bundle).
+            woken = [family for family, wake in self._plan(self._kind(found, data))
+                     if wake(hits)]
+        return any(family.gate is None or family.gate(data, found.display, self.config)
+                   for family in woken)
+
+    def _kind(self, found: Discovered, data: bytes) -> Kind:
+        """The kind a scan of the file gives it."""
+        kind = self.classifier.kind(found)
+        return Kind.BUNDLE if kind is Kind.JAVASCRIPT and _is_minified(data) else kind
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""
@@ -397,12 +406,16 @@ def _refine(classified: Classified, data: bytes) -> Classified:
         if declared:
             logger.info("%s: %s zone (%s)", classified.display, *declared)
             classified = replace(classified, zone=declared[0], zone_reason=declared[1])
-    if classified.kind is not Kind.JAVASCRIPT or len(data) < 20 * _MINIFIED_LINE:
-        return classified
-    if len(data) // (data.count(b"\n") + 1) < _MINIFIED_LINE:
+    if classified.kind is not Kind.JAVASCRIPT or not _is_minified(data):
         return classified
     zone = Zone.SERVER if classified.zone is Zone.SERVER else Zone.BROWSER
     return replace(classified, kind=Kind.BUNDLE, zone=zone, zone_reason="minified JavaScript")
+
+
+def _is_minified(data: bytes) -> bool:
+    """Whether JavaScript of these bytes is minified: long, with long lines."""
+    return (len(data) >= 20 * _MINIFIED_LINE
+            and len(data) // (data.count(b"\n") + 1) >= _MINIFIED_LINE)
 
 
 def _relative(path: Path, root: Path) -> str:
