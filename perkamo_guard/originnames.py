@@ -143,12 +143,20 @@ def may_be_in_context(data: bytes, display: str, config: Config) -> bool:
         return True  # configured names: the check itself decides
     if _MENTION.occurs(data):
         return True
-    # A Python file may declare another codec, which the check decodes with.
+    # A Python file that is not UTF-8 is decoded with the codec it declares.
     if (display.endswith(_PYTHON_SUFFIXES) and not data.isascii()
-            and data.find(b"coding", 0, 1024) >= 0):
+            and data.find(b"coding", 0, 1024) >= 0 and not _is_utf8(data)):
         return True
     folder, _, name = display.rpartition("/")
     return _folder_in_context(folder, config) or places.path_context(PurePosixPath(name))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=4096)

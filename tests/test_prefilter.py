@@ -131,6 +131,8 @@ def test_origin_gate_lets_declared_codecs_through_to_the_check() -> None:
 
     declared = "# -*- coding: latin-1 -*-\nallowed_origins = 'x'  # café\n"
     assert may_be_in_context(declared.encode("latin-1"), "a.py", Config())
+    # Valid UTF-8 is read as UTF-8 whatever it declares: the bytes tell all.
+    assert not may_be_in_context(declared.encode("utf-8"), "a.py", Config())
     assert not may_be_in_context(b"transformOrigin: 'top'", "a.js", Config())
     assert may_be_in_context(b"transformOrigin: 'top'", "perkamo/a.js", Config())
 

@@ -184,9 +184,9 @@ _CODE = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
 #: (f"{base}/v1/…", `${base}v1/…`, "\/v1" in JSON-escaped strings). Then a
 #: route word follows (ROUTE_TRIGGERS), or the piece ends after "v1" or
 #: "v1/" (the literal ends, a hole opens, a backslash escapes) and another
-#: piece of the file holds the route word ("/v1" + "/events", "/v1/" +
-#: route, f"{BASE}/{VERSION}/{ROUTE}" with VERSION = "v1" and ROUTE =
-#: "events"): ROUTE_JOINT_TRIGGERS.
+#: piece of the file starts a segment with the route word ("/v1" +
+#: "/events", "/v1/" + route, f"{BASE}/{VERSION}/{ROUTE}" with VERSION =
+#: "v1" and ROUTE = "events"): ROUTE_JOINT_TRIGGERS.
 #: NOTE: "/v1" alone is far too common (other APIs, test URLs) to be a
 #: trigger: it sent 1 file in 450 of a Python web stack to the parsers, and
 #: "/api/v1" and bare "v1" literals (format versions) 1 in 500 more.
@@ -202,7 +202,8 @@ ROUTE_TRIGGERS = tuple(head + b"/" + word for head in _V1_HEADS for word in _ROU
 ROUTE_JOINT_TRIGGERS = (
     (tuple(head + slash + end for head in _V1_HEADS for slash in (b"", b"/")
            for end in _PIECE_END),
-     _ROUTE_WORDS),
+     # The word starts a segment: after a slash or at the start of a piece.
+     tuple(start + word for start in (b"/", *_PIECE_START) for word in _ROUTE_WORDS)),
 )
 
 #: Every rule family, by module name.
