@@ -27,7 +27,7 @@ from perkamo_guard.imports import CLIENT_HEAD, CLIENT_SUFFIXES, client_modules
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
-from perkamo_guard.prefilter import Prefilter
+from perkamo_guard.prefilter import Mention, Prefilter
 from perkamo_guard.model import (
     SCRIPT_KINDS,
     Classified,
@@ -165,6 +165,7 @@ class Scanner:
             # of bundles; Hyperscan's import and compile (20 ms) pay for
             # themselves within the first few megabytes.
             self.prefilter.upgrade()
+            Mention.upgrade_all()  # the gates' own searches
         triage = parallel.triage(self, found, jobs, ticker)
         self._found = found
         self._hinted = [found[index].path for index in sorted(triage.hinted)]
@@ -205,6 +206,7 @@ class Scanner:
         except ReadError:
             return Verdict.LOUD, False
         hinted = (found.display.endswith(CLIENT_SUFFIXES)
+                  and data.find(b"client", 0, CLIENT_HEAD) >= 0
                   and (data.find(b"use client", 0, CLIENT_HEAD) >= 0
                        or data.find(b"client-only", 0, CLIENT_HEAD) >= 0))
         return (Verdict.LOUD if self._may_fire(found, data) else Verdict.QUIET), hinted
@@ -221,20 +223,20 @@ class Scanner:
         # NOTE: the kind a file's name gives reads every family that its
         # classified kind reads (build output and minified code only turn
         # JavaScript into a bundle, which fewer families read).
-        woken = [family for family, wake in self._plan(kind_of(PurePosixPath(found.display)))
-                 if wake(hits)]
-        if any(family.gate is not None for family in woken):
-            # A gate reads the whole file again: first drop the families the
-            # file's real kind does not wake ("origin" is in every bundle).
+        named = kind_of(PurePosixPath(found.display))
+        woken = [family for family, wake in self._plan(named) if wake(hits)]
+        if named is Kind.JAVASCRIPT and any(family.gate is not None for family in woken):
+            # A gate reads the whole file again: first drop the families a
+            # bundle does not wake ("origin" is in every one).
             woken = [family for family, wake in self._plan(self._kind(found, data))
                      if wake(hits)]
         return any(family.gate is None or family.gate(data, found.display, self.config)
                    for family in woken)
 
     def _kind(self, found: Discovered, data: bytes) -> Kind:
-        """The kind a scan of the file gives it."""
-        kind = self.classifier.kind(found)
-        return Kind.BUNDLE if kind is Kind.JAVASCRIPT and _is_minified(data) else kind
+        """The kind a scan of JavaScript gives it: minified code and build
+        output are bundles."""
+        return Kind.BUNDLE if _is_minified(data) else self.classifier.kind(found)
 
     def scan_file(self, found: Discovered, result: RunResult) -> None:
         """Scan one file, recording its findings or its file error."""

@@ -179,13 +179,27 @@ class Mention:
         """:param folds: other spellings of some letters (a byte each, lower
             case), as a Unicode case fold makes them: every word is searched
             with each of its letters spelled either way."""
-        self.words = tuple(variant for word in words
-                           for variant in _spellings(word.lower(), folds or {}))
+        spelled = [variant for word in words
+                   for variant in _spellings(word.lower(), folds or {})]
+        self.words = tuple(word for word in spelled if word.isascii())
+        #: The words as Unicode case folds spell them: searched only where
+        #: one of the fold spellings occurs.
+        self.variants = tuple(word for word in spelled if not word.isascii())
+        self._marks = tuple((folds or {}).values())
         self.exact = tuple(exact)
         self._budget: int | None = upgrade_after
         self._database: Any = None
         self._module: Any = None
         self._scratch: Any = None
+        _MENTIONS.append(self)
+
+    @staticmethod
+    def upgrade_all() -> None:
+        """Load Hyperscan for every Mention now: a run of many files will need it."""
+        for mention in _MENTIONS:
+            if mention._budget is not None:
+                mention._budget = None
+                mention._load()
 
     def occurs(self, data: bytes) -> bool:
         if self._database is None and self._budget is not None:
@@ -202,14 +216,18 @@ class Mention:
         if any(text in data for text in self.exact):
             return True
         folded = data.lower()
-        return any(word in folded for word in self.words)
+        if any(word in folded for word in self.words):
+            return True
+        return (any(mark in data for mark in self._marks)
+                and any(word in folded for word in self.variants))
 
     def _load(self) -> None:
         try:
             import hyperscan
 
-            texts = (*self.words, *self.exact)
-            folds = [True] * len(self.words) + [False] * len(self.exact)
+            words = (*self.words, *self.variants)
+            texts = (*words, *self.exact)
+            folds = [True] * len(words) + [False] * len(self.exact)
             database = _compile(hyperscan, texts, folds)
             self._scratch = hyperscan.Scratch(database)
         except Exception:  # noqa: BLE001 - not installed or broken: plain bytes methods
@@ -217,6 +235,10 @@ class Mention:
                          exc_info=True)
             return
         self._module, self._database = hyperscan, database
+
+
+#: Every Mention made, for upgrade_all.
+_MENTIONS: list[Mention] = []
 
 
 def _spellings(word: bytes, folds: Mapping[int, bytes]) -> list[bytes]:

@@ -219,3 +219,18 @@ def test_upgrade_loads_the_engine_at_once_and_answers_the_same() -> None:
     assert prefilter._engine is not None
     assert prefilter.may_fire(b"a needle") and not prefilter.may_fire(b"a pin")
     assert prefilter.hits(b"needle") == {b"needle"}
+
+
+@pytest.mark.skipif(not HAS_HYPERSCAN, reason="Hyperscan is not installed here")
+def test_mention_folds_agree_before_and_after_upgrade() -> None:
+    from perkamo_guard.prefilter import Mention
+
+    samples = [b"PER\xe2\x84\xaaAMO", b"per kamo", b"\xe2\x84\xaa perkam", b"PerKamo",
+               b"browser\xc5\xbfdk", b"\xc5\xbf"]
+    mention = Mention([b"perkamo", b"browsersdk"], upgrade_after=10**12,
+                      folds={ord("k"): "\u212a".encode(), ord("s"): "\u017f".encode()})
+    plain = [mention.occurs(s) for s in samples]
+    Mention.upgrade_all()
+    assert mention._database is not None
+    assert [mention.occurs(s) for s in samples] == plain == [True, False, False, True, True,
+                                                               False]
