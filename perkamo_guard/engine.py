@@ -166,14 +166,24 @@ class Scanner:
             # themselves within the first few megabytes.
             self.prefilter.upgrade()
             Mention.upgrade_all()  # the gates' own searches
-        triage = parallel.triage(self, found, jobs, ticker)
         self._found = found
-        self._hinted = [found[index].path for index in sorted(triage.hinted)]
         self._client_modules = None
+
+        def early(index: int, item: Discovered) -> bool:
+            if item.display.endswith(CLIENT_SUFFIXES):
+                return False  # its zone may hang on the import graph: at the end
+            self.scan_file(item, result)
+            return True
+
+        triage = parallel.triage(self, found, jobs, ticker,
+                                 None if self.record_zones or jobs == 1 else early)
+        self._hinted = [found[index].path for index in sorted(triage.hinted)]
         loud = []
         for index, item in enumerate(found):
             if self.record_zones:
                 loud.append(item)  # its zone may depend on its content
+            elif index in triage.done:
+                continue
             elif index in triage.quiet:
                 result.files_scanned += 1
             elif index in triage.skipped:
@@ -277,6 +287,8 @@ class Scanner:
         return self._with_client_imports(self.classifier.classify(found))
 
     def _with_client_imports(self, classified: Classified) -> Classified:
+        if not classified.display.endswith(CLIENT_SUFFIXES):
+            return classified  # only scripts join a client module's bundle
         if self._client_modules is None:
             # NOTE: the import graph costs a look at every script's project;
             # it is built when the first file needs a zone.

@@ -2,24 +2,28 @@
 
 Most files of a tree hold no trigger text; for them a scan only reads them
 and runs the prefilter, and that is most of a full audit's time. We fork
-``jobs - 1`` workers, split the files into batches of about equal bytes,
-and test one batch in this process while the workers test the others;
-each worker sends back through a pipe the indexes of its quiet files and
-of the files that may be ``"use client"`` modules. The
-scanner then walks the files in order, counts the quiet ones and scans
-every other file itself, so the result is the one a serial run gives and
-the rule families keep their state (``finish``) in one process.
+``jobs - 1`` workers and cut the files into runs of a few; every process,
+this one too, takes the next run from a shared queue (a pipe that holds
+the runs' numbers) until none is left, so a process held up by big files
+or other work takes fewer. Each worker sends back through a pipe the runs
+it took, the indexes of its quiet and skipped files, and of the files that
+may be ``"use client"`` modules. The scanner then walks the files in
+order, counts the quiet ones and scans every other file itself, so the
+result is the one a serial run gives and the rule families keep their
+state (``finish``) in one process. This process may scan a file of its
+own runs at once (``early``): the workers go on with the queue meanwhile.
 
-A worker that fails or dies costs time, not findings: its files count as
-not quiet and are scanned again, whole.
+A worker that fails or dies costs time, not findings: the runs nobody
+reported count as not quiet and are scanned again, whole.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -33,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: Below this many files, forking costs more than it saves.
 MIN_FILES = 200
-
-Batch = list[tuple[int, Discovered]]
-
 
 def default_jobs() -> int:
     """One process per core this process may run on, as ripgrep does.
@@ -71,78 +72,117 @@ class Triage:
     quiet: set[int] = field(default_factory=set)
     skipped: set[int] = field(default_factory=set)
     hinted: set[int] = field(default_factory=set)
+    #: The runs (numbers) whose files were tested.
+    runs: set[int] = field(default_factory=set)
+    #: Files that are not quiet and were scanned already (``early``).
+    done: set[int] = field(default_factory=set)
 
     def update(self, other: Triage) -> None:
         self.quiet |= other.quiet
         self.skipped |= other.skipped
         self.hinted |= other.hinted
+        self.runs |= other.runs
+        self.done |= other.done
 
 
 def triage(scanner: Scanner, found: Sequence[Discovered], jobs: int,
-           ticker: Ticker | None = None) -> Triage:
+           ticker: Ticker | None = None, early: Early | None = None) -> Triage:
     """Run ``scanner.triage`` on every file, in ``jobs`` processes.
 
     ``ticker`` follows this process's share of the files, scaled to all of
-    them: the batches weigh about the same.
+    them. ``early`` is offered each file of this process's share that is
+    not quiet; when it scans the file, its index goes in ``Triage.done``.
     """
-    batches = balanced_batches(found, jobs) if jobs > 1 and can_fork() else [
-        list(enumerate(found))]
-    children: list[tuple[int, int, Batch]] = []
-    for batch in batches[1:]:
-        child = _fork(scanner, batch)
-        if child is None:  # cannot fork: test the batch here
-            batches[0].extend(batch)
-        else:
-            children.append((*child, batch))
-    own = batches[0] if batches else []
-    result = _triage(scanner, own, ticker, len(found) / max(1, len(own)))
-    for pid, reader, batch in children:
-        result.update(_collect(pid, reader, batch))
+    runs = _runs(len(found))
+    if jobs <= 1 or not can_fork() or len(runs) < 2:
+        return _triage(scanner, found, runs, iter(range(len(runs))), ticker, early)
+    reader, writer = os.pipe()
+    try:
+        _fill(writer, len(runs))
+    finally:
+        os.close(writer)  # an empty queue then reads as its end, in every process
+    children = [child for child in (_fork(scanner, found, runs, reader)
+                                    for _ in range(jobs - 1)) if child is not None]
+    try:
+        result = _triage(scanner, found, runs, _queue(reader), ticker, early, jobs)
+    finally:
+        os.close(reader)
+    for pid, answer in children:
+        result.update(_collect(pid, answer, len(runs)))
+    for run in set(range(len(runs))) - result.runs:
+        # NOTE: a worker died with these runs; any file may be a "use client"
+        # module, which the import graph reads again to know.
+        result.hinted.update(range(*runs[run]))
     logger.debug("%d of %d files are quiet (%d processes)", len(result.quiet), len(found),
                  len(children) + 1)
     return result
 
 
-def balanced_batches(found: Sequence[Discovered], jobs: int) -> list[Batch]:
-    """Deal the files out to ``jobs`` batches, a run of a few files at a time.
+#: Offered a file that is not quiet (its index and itself): True when it
+#: scanned the file.
+Early = Callable[[int, Discovered], bool]
 
-    NOTE: dealing needs no size; asking each file's size took 30 ms on 6,000
-    files, a tenth of the pass. Neighbouring files (a folder's) are alike,
-    and runs of ``_RUN`` files dealt in turn even out over a tree.
-    """
-    batches: list[Batch] = [[] for _ in range(jobs)]
-    for start in range(0, len(found), _RUN):
-        batch = batches[(start // _RUN) % jobs]
-        batch.extend((index, found[index]) for index in range(start, min(start + _RUN,
-                                                                         len(found))))
-    return [batch for batch in batches if batch]
-
-
+#: Files in a run at least; more when the queue would not fit a pipe.
 _RUN = 8
+#: Runs a queue holds at most: 4 bytes each, 16 KB, the smallest pipe buffer
+#: of the systems we run on, so that filling it never waits for a reader.
+_MAX_RUNS = 4096
 
 
-def _triage(scanner: Scanner, batch: Batch, ticker: Ticker | None = None,
-            scale: float = 1.0) -> Triage:
+def _runs(count: int) -> list[tuple[int, int]]:
+    """Cut ``count`` files into runs of neighbours (a folder's files are alike)."""
+    size = max(_RUN, -(-count // _MAX_RUNS))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _fill(writer: int, count: int) -> None:
+    data = memoryview(array("I", range(count)).tobytes())
+    while data:
+        data = data[os.write(writer, data):]
+
+
+def _queue(reader: int) -> Iterator[int]:
+    """Take run numbers from the shared queue until it is empty.
+
+    NOTE: a read of 4 bytes from a pipe is atomic among readers, and the
+    queue was filled before the first reader came: each run goes to one
+    process.
+    """
+    while len(taken := os.read(reader, 4)) == 4:
+        yield int.from_bytes(taken, sys.byteorder)
+
+
+def _triage(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int, int]],
+            taken: Iterator[int], ticker: Ticker | None = None, early: Early | None = None,
+            scale: int = 1) -> Triage:
     result = Triage()
-    for count, (index, item) in enumerate(batch, 1):
+    seen = 0
+    for run in taken:
+        result.runs.add(run)
+        for index in range(*runs[run]):
+            item = found[index]
+            try:
+                verdict, hinted = scanner.triage(item)
+            except Exception:  # noqa: BLE001 - the scan reads the file again and reports it
+                logger.debug("triage of %s failed", item.display, exc_info=True)
+                continue
+            if verdict is Verdict.QUIET:
+                result.quiet.add(index)
+            elif verdict is Verdict.SKIPPED:
+                result.skipped.add(index)
+            elif early is not None and early(index, item):
+                result.done.add(index)
+            if hinted:
+                result.hinted.add(index)
+        seen += runs[run][1] - runs[run][0]
         if ticker is not None:
-            ticker.to(int(count * scale))
-        try:
-            verdict, hinted = scanner.triage(item)
-        except Exception:  # noqa: BLE001 - the scan reads the file again and reports it
-            logger.debug("triage of %s failed", item.display, exc_info=True)
-            continue
-        if verdict is Verdict.QUIET:
-            result.quiet.add(index)
-        elif verdict is Verdict.SKIPPED:
-            result.skipped.add(index)
-        if hinted:
-            result.hinted.add(index)
+            ticker.to(seen * scale)
     return result
 
 
-def _fork(scanner: Scanner, batch: Batch) -> tuple[int, int] | None:
-    """Start a worker on ``batch``; its pid and the pipe it answers on."""
+def _fork(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int, int]],
+          queue: int) -> tuple[int, int] | None:
+    """Start a worker on the shared queue; its pid and the pipe it answers on."""
     reader, writer = os.pipe()
     try:
         pid = os.fork()
@@ -158,9 +198,10 @@ def _fork(scanner: Scanner, batch: Batch) -> tuple[int, int] | None:
     status = 1
     try:
         os.close(reader)
-        found = _triage(scanner, batch)
-        payload = array("Q", [len(found.quiet), len(found.skipped), *sorted(found.quiet),
-                              *sorted(found.skipped), *sorted(found.hinted)])
+        done = _triage(scanner, found, runs, _queue(queue))
+        payload = array("Q", [len(done.runs), len(done.quiet), len(done.skipped),
+                              *sorted(done.runs), *sorted(done.quiet),
+                              *sorted(done.skipped), *sorted(done.hinted)])
         with open(writer, "wb") as pipe:
             pipe.write(payload.tobytes())
         status = 0
@@ -168,19 +209,20 @@ def _fork(scanner: Scanner, batch: Batch) -> tuple[int, int] | None:
         os._exit(status)
 
 
-def _collect(pid: int, reader: int, batch: Batch) -> Triage:
+def _collect(pid: int, reader: int, runs: int) -> Triage:
     with open(reader, "rb") as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
     numbers = array("Q")
     numbers.frombytes(payload[: len(payload) - len(payload) % numbers.itemsize])
-    allowed = {index for index, _ in batch}
-    if status != 0 or len(numbers) < 2 or not set(numbers[2:]) <= allowed:
+    if status != 0 or len(numbers) < 3 or sum(numbers[:3]) > len(numbers) - 3:
         logger.debug("worker %d failed (status %d); its files are scanned here", pid, status)
-        # NOTE: any of its files may be a "use client" module; the import
-        # graph reads each again to know.
-        return Triage(set(), set(), allowed)
-    quiet_end = 2 + numbers[0]
-    skipped_end = quiet_end + numbers[1]
-    return Triage(set(numbers[2:quiet_end]), set(numbers[quiet_end:skipped_end]),
-                  set(numbers[skipped_end:]))
+        return Triage()
+    runs_end = 3 + numbers[0]
+    quiet_end = runs_end + numbers[1]
+    skipped_end = quiet_end + numbers[2]
+    taken = set(numbers[3:runs_end])
+    if not taken <= set(range(runs)):
+        return Triage()
+    return Triage(set(numbers[runs_end:quiet_end]), set(numbers[quiet_end:skipped_end]),
+                  set(numbers[skipped_end:]), runs=taken)

@@ -36,15 +36,38 @@ def test_two_workers_give_the_serial_result(tmp_path: Path, monkeypatch) -> None
     assert (serial.files_scanned, serial.suppressed) == (forked.files_scanned, forked.suppressed)
 
 
-def test_batches_hold_every_file_once_and_share_the_files(tmp_path: Path) -> None:
-    found = [Discovered(tmp_path / f"f{index}.js", f"f{index}.js") for index in range(101)]
-    batches = parallel.balanced_batches(found, 3)
-    indexes = sorted(index for batch in batches for index, _ in batch)
-    assert indexes == list(range(len(found)))
-    assert all(found[index] is item for batch in batches for index, item in batch)
-    sizes = [len(batch) for batch in batches]
-    assert len(sizes) == 3 and max(sizes) - min(sizes) <= 8
-    assert parallel.balanced_batches(found[:5], 2) == [list(enumerate(found[:5]))]
+def test_runs_cover_every_file_once_and_fit_the_queue() -> None:
+    for count in (0, 1, 7, 8, 9, 203, 40_000, 100_000):
+        runs = parallel._runs(count)
+        assert [i for start, end in runs for i in range(start, end)] == list(range(count))
+        assert len(runs) <= parallel._MAX_RUNS
+        assert all(end - start >= min(parallel._RUN, count) for start, end in runs[:-1])
+
+
+def test_every_run_goes_to_one_process_and_early_scans_count_as_done(
+        tmp_path: Path, monkeypatch) -> None:
+    files = {f"pkg{i % 9}/mod{i:04d}.py": f"X = {i}\n" for i in range(parallel.MIN_FILES)}
+    files.update({f"pkg{i % 9}/leak{i:02d}.py": f'KEY = "{KEY}"\n' for i in range(60)})
+    write_tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    scanner = Scanner(Config(root=tmp_path), expand_codes(["ALL"]))
+    from perkamo_guard.discover import discover
+
+    found = discover(["."], scanner.config)
+    offered: list[int] = []
+    result = parallel.triage(scanner, found, 2, early=lambda index, item: bool(
+        offered.append(index) or True))
+    loud = {i for i, item in enumerate(found) if "leak" in item.display}
+    assert result.runs == set(range(len(parallel._runs(len(found)))))
+    assert result.quiet == set(range(len(found))) - loud
+    assert set(offered) == result.done and result.done <= loud and len(offered) == len(
+        set(offered))
+    alone = parallel.triage(scanner, found, 1, early=lambda index, item: True)
+    assert alone.done == loud and alone.quiet == result.quiet
+    serial = Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=1).scan(["."])
+    forked = Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=2).scan(["."])
+    assert len(serial.findings) == 60 and forked.findings == serial.findings
+    assert forked.files_scanned == serial.files_scanned
 
 
 def test_a_worker_that_dies_costs_time_not_findings(tmp_path: Path, monkeypatch) -> None:
