@@ -24,6 +24,7 @@ from perkamo_guard.filter import (
 )
 from perkamo_guard.gitignore import GitignoreOracle
 from perkamo_guard.imports import CLIENT_HEAD, CLIENT_SUFFIXES, client_modules
+from perkamo_guard.keys import mask_keys
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
@@ -143,7 +144,8 @@ class Scanner:
             [text for _, wake in self._triggers for text in wake.leads]
             + ([SUPPRESSION_TRIGGER] if self.hygiene else []),
             anchors=TRIGGER_ANCHORS,
-            companions=[text for _, wake in self._triggers for text in wake.companions])
+            companions=[text for _, wake in self._triggers for text in wake.companions],
+            caseless=[text for _, wake in self._triggers for text in wake.caseless])
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` shows how far it got."""
@@ -155,7 +157,10 @@ class Scanner:
             self._scan(found, result, Ticker(step, len(found)))
         self._finish(result)
         result.findings = sorted(set(result.findings))
-        result.errors = sorted(set(result.errors), key=lambda e: (e.path, e.message))
+        # NOTE: a parser's message may quote the file ("undefined alias
+        # *sk_live_…", a duplicate TOML key): no key leaves whole.
+        result.errors = sorted({FileError(e.path, mask_keys(e.message)) for e in result.errors},
+                               key=lambda e: (e.path, e.message))
         return result
 
     def _scan(self, found: list[Discovered], result: RunResult, ticker: Ticker) -> None:

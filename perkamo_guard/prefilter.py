@@ -30,18 +30,22 @@ class Prefilter:
     """Tell which of a set of texts occur in a buffer."""
 
     def __init__(self, texts: Iterable[bytes], upgrade_after: int = UPGRADE_AFTER,
-                 anchors: Iterable[bytes] = (), companions: Iterable[bytes] = ()) -> None:
+                 anchors: Iterable[bytes] = (), companions: Iterable[bytes] = (),
+                 caseless: Iterable[bytes] = ()) -> None:
         """:param anchors: short texts that many of ``texts`` hold: before
             Hyperscan, those texts are searched only where their anchor occurs.
         :param companions: texts that matter only beside one of ``texts``:
             they never make ``may_fire`` true, and ``hits`` names them only
-            where one of ``texts`` occurs."""
-        self.leads = frozenset(texts)
+            where one of ``texts`` occurs.
+        :param caseless: texts (lower case) that count in any ASCII letter
+            case, as ``texts`` do; ``hits`` names them in lower case."""
+        self.caseless = tuple(sorted({text.lower() for text in caseless}))
+        self.leads = frozenset(texts) | frozenset(self.caseless)
         self.companions = tuple(sorted(set(companions) - self.leads))
         self.all = tuple(sorted(self.leads)) + self.companions
         # Texts that hold an anchor are searched whole, where it occurs.
         self._groups: list[tuple[bytes | None, tuple[bytes, ...]]] = []
-        left = sorted(self.leads)
+        left = sorted(self.leads - frozenset(self.caseless))
         for anchor in anchors:
             group = tuple(t for t in left if anchor in t)
             left = [t for t in left if anchor not in t]
@@ -70,7 +74,8 @@ class Prefilter:
         engine = self._engine or self._upgrade(len(data))
         if engine is not None:
             return engine.any(data)
-        return any(text in data for text in self._searched(data))
+        return (any(text in data for text in self._searched(data))
+                or bool(self._caseless_in(data)))
 
     def hits(self, data: bytes) -> frozenset[bytes]:
         """The texts that occur in ``data``, with their companions; nothing
@@ -80,12 +85,20 @@ class Prefilter:
             found = engine.hits(data)
             return found if not found.isdisjoint(self.leads) else frozenset()
         seen = {text for text in self._searched(data) if text in data}
-        if not seen:
+        folded = self._caseless_in(data)
+        if not seen and not folded:
             return frozenset()
         return frozenset(
             text for text in self.leads
             if text in seen or (seen.issuperset(self._held[text]) and text in data)
-        ).union(text for text in self.companions if text in data)
+        ).union(folded, (text for text in self.companions if text in data))
+
+    def _caseless_in(self, data: bytes) -> frozenset[bytes]:
+        """The caseless texts that occur in ``data``, in any letter case."""
+        if not self.caseless:
+            return frozenset()
+        folded = data.lower()
+        return frozenset(text for text in self.caseless if text in folded)
 
     def _searched(self, data: bytes) -> Iterator[bytes]:
         """The shortest texts that may occur in ``data``, as its anchors say."""
@@ -104,7 +117,9 @@ class Prefilter:
         self._budget -= size
         if self._budget <= 0:
             self._budget = None
-            self._engine = _Hyperscan.build(self.all, len(self.leads))
+            caseless = set(self.caseless)
+            self._engine = _Hyperscan.build(self.all, len(self.leads),
+                                            [text in caseless for text in self.all])
         return self._engine
 
 
@@ -112,16 +127,18 @@ class _Hyperscan:
     """One Hyperscan database of every text, the leads first: it stops at
     the first lead, or reports each text that occurs once."""
 
-    def __init__(self, module: Any, texts: tuple[bytes, ...], leads: int) -> None:
+    def __init__(self, module: Any, texts: tuple[bytes, ...], leads: int,
+                 caseless: Sequence[bool] = ()) -> None:
         self._module = module
         self._texts = texts
-        self._database = _compile(module, texts)
+        self._database = _compile(module, texts, caseless)
         # NOTE: a forked worker scans with its own copy of the scratch space.
         self._scratch = module.Scratch(self._database)
         self._leads = leads
 
     @classmethod
-    def build(cls, texts: tuple[bytes, ...], leads: int) -> _Hyperscan | None:
+    def build(cls, texts: tuple[bytes, ...], leads: int,
+              caseless: Sequence[bool] = ()) -> _Hyperscan | None:
         if not texts:
             return None
         try:
@@ -130,7 +147,7 @@ class _Hyperscan:
             logger.debug("Hyperscan is not installed; trigger texts are searched one by one")
             return None
         try:
-            return cls(hyperscan, texts, leads)
+            return cls(hyperscan, texts, leads, caseless)
         except Exception:  # noqa: BLE001 - an old or broken build: search one by one
             logger.debug("cannot compile the trigger texts with Hyperscan", exc_info=True)
             return None

@@ -18,6 +18,7 @@ from perkamo_guard.prefilter import Prefilter, _Hyperscan
 
 WAKES = [f.wake(Config()) for f in load_families()]
 LEADS = sorted({t for wake in WAKES for t in wake.leads} | {TRIGGER})
+CASELESS = sorted({t for wake in WAKES for t in wake.caseless})
 COMPANIONS = sorted({t for wake in WAKES for t in wake.companions})
 TEXTS = sorted({*LEADS, *COMPANIONS})
 HAS_HYPERSCAN = _Hyperscan.build((b"x",), 1) is not None
@@ -25,11 +26,11 @@ HAS_HYPERSCAN = _Hyperscan.build((b"x",), 1) is not None
 
 def _plain() -> Prefilter:
     return Prefilter(LEADS, upgrade_after=10**12, anchors=TRIGGER_ANCHORS,
-                     companions=COMPANIONS)
+                     companions=COMPANIONS, caseless=CASELESS)
 
 
 def _fast() -> Prefilter:
-    prefilter = Prefilter(LEADS, upgrade_after=0, companions=COMPANIONS)
+    prefilter = Prefilter(LEADS, upgrade_after=0, companions=COMPANIONS, caseless=CASELESS)
     prefilter.may_fire(b"")  # loads the engine
     return prefilter
 
@@ -38,6 +39,7 @@ pieces = st.one_of(
     st.sampled_from(TEXTS),
     st.sampled_from([t[:-1] for t in TEXTS]),  # near misses
     st.sampled_from([t[1:] for t in TEXTS]),
+    st.sampled_from([t.upper() for t in TEXTS] + [t.title() for t in TEXTS]),
     st.binary(max_size=20),
 )
 buffers = st.lists(pieces, max_size=12).map(b"".join)
@@ -47,8 +49,11 @@ buffers = st.lists(pieces, max_size=12).map(b"".join)
 @settings(max_examples=300)
 def test_plain_engine_finds_exactly_the_texts_that_occur(data: bytes) -> None:
     prefilter = _plain()
-    leads = any(t in data for t in LEADS)
-    expected = frozenset(t for t in TEXTS if t in data) if leads else frozenset()
+    def occurs(text: bytes) -> bool:
+        return text in data.lower() if text in CASELESS else text in data
+
+    leads = any(occurs(t) for t in LEADS)
+    expected = frozenset(t for t in TEXTS if occurs(t)) if leads else frozenset()
     assert prefilter.hits(data) == expected
     assert prefilter.may_fire(data) is leads
 

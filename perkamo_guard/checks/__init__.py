@@ -58,6 +58,8 @@ class Wake:
     alone: frozenset[bytes]
     #: as is one text of each group of one of these.
     joint: tuple[tuple[frozenset[bytes], ...], ...] = ()
+    #: The texts of ``alone`` that count in any letter case (lower case).
+    caseless: frozenset[bytes] = frozenset()
 
     @property
     def texts(self) -> tuple[bytes, ...]:
@@ -98,6 +100,8 @@ class Family:
     kinds: frozenset[Kind] | None
     #: The family runs on a file only if one of these occurs in its bytes,
     triggers: tuple[bytes, ...]
+    #: or one of these in any ASCII letter case (written in lower case),
+    caseless_triggers: tuple[bytes, ...] = ()
     #: or one text of each group of one of these.
     joint_triggers: tuple[tuple[tuple[bytes, ...], ...], ...] = ()
     #: Extra triggers that come from the configuration (sink names, keys).
@@ -119,9 +123,10 @@ class Family:
     def wake(self, config: Config) -> Wake:
         """What wakes the family under ``config``."""
         extra = self.config_triggers(config) if self.config_triggers else ()
-        return Wake(frozenset(self.triggers + extra),
+        return Wake(frozenset(self.triggers + extra + self.caseless_triggers),
                     tuple(tuple(frozenset(group) for group in joint)
-                          for joint in self.joint_triggers))
+                          for joint in self.joint_triggers),
+                    frozenset(self.caseless_triggers))
 
     def check(self, file: SourceFile, ctx: Context) -> Iterable[Finding]:
         checks: Iterable[Finding] = self.module().check(file, ctx)
@@ -212,9 +217,10 @@ FAMILIES = (
         name="boundary",
         codes=frozenset({"PG401", "PG402"}),
         kinds=frozenset({*_CODE, Kind.BUNDLE}),
-        triggers=(b"api.perkamo.com", b"API.PERKAMO.COM", b"/v1/client", b"/v1/profile",
+        triggers=(b"/v1/client", b"/v1/profile",
                   b"treamToken", b"tream_token", b"TREAM_TOKEN", b"tream-token",
                   b"treamtoken"),
+        caseless_triggers=(b"api.perkamo.com",),
     ),
     Family(
         name="keys",
@@ -237,7 +243,9 @@ FAMILIES = (
         # NOTE: an event route has no host only when it is written whole or
         # in pieces (ROUTE_TRIGGERS); a base URL with the host may end in
         # "/v1" ("https://api.perkamo.com/v1" + "/events").
-        triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
+        triggers=ROUTE_TRIGGERS,
+        # The sink reader takes the host in any letter case.
+        caseless_triggers=(b"api.perkamo.com",),
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
@@ -247,7 +255,8 @@ FAMILIES = (
         kinds=_CODE,
         # NOTE: a retry needs a Perkamo call: a route (ROUTE_TRIGGERS), or
         # the host with a path that a shared helper takes as a parameter.
-        triggers=(*ROUTE_TRIGGERS, b"api.perkamo.com", b"API.PERKAMO.COM"),
+        triggers=ROUTE_TRIGGERS,
+        caseless_triggers=(b"api.perkamo.com",),
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
@@ -257,7 +266,9 @@ FAMILIES = (
         kinds=_CODE,
         # NOTE: a route counts when the file names Perkamo or when it is a
         # Perkamo call (ROUTE_TRIGGERS); key names hold "PERKAMO".
-        triggers=(*ROUTE_TRIGGERS, b"perkamo", b"PERKAMO", b"Perkamo"),
+        triggers=ROUTE_TRIGGERS,
+        # The routes of a file that names Perkamo in any letter case count.
+        caseless_triggers=(b"perkamo",),
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_key_scope_triggers,
         deferred=True,

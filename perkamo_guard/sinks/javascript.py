@@ -143,11 +143,14 @@ class _Reader:
             return self._configured(call, sink)
         if any(_type(_unwrap(a)) in FUNCTIONS for a in call.arguments):
             return None  # a route handler, such as app.post("/v1/events", handler)
-        first = _unwrap(_arg(call.arguments, 0))
-        if first is not None and first.type == "string" and not _may_be_path(self.text(first)):
-            return None  # a literal that names no route: map.get("key")
         request = self._request(node, call.arguments)
         if request is None or request.url is None:
+            return None
+        first = _unwrap(_arg(call.arguments, 0))
+        if (first is not None and first.type == "string" and not request.base
+                and not _may_be_path(self.text(first))):
+            # A literal that names no route: map.get("key"). On a client
+            # with a prefix it may be one: ky.create({prefixUrl}).post("events").
             return None
         found = read_url(self.url_pieces(request.url, node, 0), request.base)
         if found is None:

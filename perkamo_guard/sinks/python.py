@@ -171,8 +171,11 @@ class _Reader:
             method = _verb(keywords.get("method")) or ("POST" if payload else "GET")
         else:
             return None
-        if url is None or _cannot_be_route(url):
+        if url is None:
             return None
+        if _cannot_be_route(url) and not (isinstance(call.func, ast.Attribute)
+                                          and self.client_base(call.func.value, call)):
+            return None  # d.get("key"); but a client's base_url + "events" is a URL
         return self._http_sink(call, name, method, url, payload, keywords)
 
     def _http_sink(self, call: ast.Call, name: str, method: str | None, url: ast.expr,
@@ -180,9 +183,10 @@ class _Reader:
         pieces = self.url_pieces(url, call, 0)
         base: tuple[UrlPiece, ...] = ()
         if isinstance(call.func, ast.Attribute) and not _is_absolute(pieces):
-            if not any(p.text and ("/" in p.text or p.text.startswith("v1")) for p in pieces):
-                return None
             base = self.client_base(call.func.value, call)
+            if not base and not any(p.text and ("/" in p.text or p.text.startswith("v1"))
+                                    for p in pieces):
+                return None
         found = read_url(pieces, base)
         if found is None:
             return None

@@ -427,3 +427,44 @@ def test_files_without_a_trigger_are_never_parsed(tmp_path: Path,
 def test_configured_sink_names_are_triggers() -> None:
     config = Config(event_sinks=(EventSink("analytics.track_event", 1),))
     assert b"track_event" in family("payloads").all_triggers(config)
+
+
+def test_the_host_counts_in_any_letter_case_from_the_first_pass_on(tmp_path: Path) -> None:
+    # Found by a newcomer: "api.Perkamo.com" woke no family, so the payload
+    # and retry rules never read the file; scan() also compares with a run
+    # that has no trigger texts.
+    write_tree(tmp_path, {
+        "server/a.py": (
+            "import requests\n\n\ndef s(u, pw):\n"
+            '    requests.post("https://api.Perkamo.com/v1/events",'
+            ' json={"user_id": u, "password": pw}, timeout=5)\n'),
+        "server/b.ts": (
+            "export const s = (u: string, pw: string) =>\n"
+            '  fetch("https://Api.PerKamo.com/v1/events", {method: "POST",'
+            " body: JSON.stringify({user_id: u, password: pw})});\n"),
+    })
+    findings = {(f.path, f.rule) for f in scan(tmp_path).findings}
+    assert {("server/a.py", "PG301"), ("server/b.ts", "PG301")} <= findings
+
+
+def test_a_client_prefix_ending_in_v1_joins_a_route_without_a_slash(tmp_path: Path) -> None:
+    # Found by a newcomer: ky and got refuse a leading slash after a prefix
+    # URL, and httpx joins base_url and "events" with one.
+    write_tree(tmp_path, {
+        "server/a.py": (
+            'import httpx\n\nv1 = httpx.Client(base_url="https://api.perkamo.com/v1")\n\n\n'
+            'def signup(u, pw):\n    v1.post("events", json={"user_id": u, "password": pw})\n'
+            '    v1.get("status")\n    {}.get("events")\n'),
+        "server/b.ts": (
+            'import ky from "ky";\nimport got from "got";\n'
+            'const v1 = ky.create({ prefixUrl: "https://api.perkamo.com/v1" });\n'
+            "export const a = (u: string, pw: string) =>\n"
+            '  v1.post("events", { json: { user_id: u, password: pw } });\n'
+            'const g = got.extend({ prefixUrl: "https://api.perkamo.com/v1/" });\n'
+            "export const b = (u: string, pw: string) =>\n"
+            '  g.post("events", { json: { user_id: u, password: pw } });\n'
+            'export const c = new Map().get("events");\n'),
+    })
+    found_ = {(f.path, f.line, f.rule) for f in scan(tmp_path).findings}
+    assert found_ == {("server/a.py", 7, "PG301"), ("server/b.ts", 5, "PG301"),
+                      ("server/b.ts", 8, "PG301")}
