@@ -155,7 +155,9 @@ class _Unlisted:
 
     def add(self, directory: Path, exc: OSError) -> None:
         shown = display_path(Path(os.path.normpath(directory)), self.cwd)
-        logger.warning("cannot list %s: %s", shown, exc.strerror or exc)
+        # NOTE: where the run reports file errors, that report says it once.
+        log = logger.warning if self.errors is None else logger.info
+        log("cannot list %s: %s", shown, exc.strerror or exc)
         if self.errors is not None:
             message = f"cannot list folder: {exc.strerror or exc}; its files were not scanned"
             self.errors.append(FileError(shown, message))

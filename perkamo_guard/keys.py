@@ -26,6 +26,11 @@ _PLACEHOLDER_WORDS = re.compile(
 _PLACEHOLDER_TAILS = ("...", "\u2026", "<", "{", "$", "*", "[", "%")
 
 #: Base64 of "sk_live_" and "sk_test_" at the start of an encoded literal.
+#: A key whose underscores a string literal escapes ("sk\u005flive_…"): the
+#: rules do not read it as a key, but no output may show it whole either.
+_UNDERSCORE = r"(?:_|\\u005[fF]|\\x5[fF]|\\137)"
+_ESCAPED_KEY = re.compile(
+    rf"(?<![A-Za-z0-9_])sk{_UNDERSCORE}(live|test){_UNDERSCORE}([A-Za-z0-9\-]{{5,}})")
 _B64_LITERAL = re.compile(r"[\"'`](c2tf(?:bGl2ZV|dGVzdF)[A-Za-z0-9+/_\-]{16,120}={0,2})[\"'`]")
 B64_TRIGGERS = (b"c2tfbGl2ZV", b"c2tfdGVzdF")
 
@@ -113,4 +118,5 @@ def mask_keys(text: str) -> str:
         return mask(match.group()) if len(match.group(2)) > 4 else match.group()
 
     masked = KEY_PATTERN.sub(replace, text)
+    masked = _ESCAPED_KEY.sub(lambda m: mask(f"sk_{m.group(1)}_{m.group(2)}"), masked)
     return _B64_LITERAL.sub(lambda m: m.group()[0] + "c2tf\u2026" + m.group()[0], masked)

@@ -248,3 +248,28 @@ def test_no_output_ever_holds_a_whole_key(key: str, other: str) -> None:
         written = (root / "out.json").read_text(encoding="utf-8")
         for output in (stdout, stderr, out_json, err_json, written):
             assert not _leaks(output, key) and not _leaks(output, other)
+
+
+@pytest.mark.parametrize("name", _formats())
+def test_parser_messages_that_quote_a_key_are_masked(tmp_path: Path, name: str) -> None:
+    # Found by a newcomer: YAML and TOML errors quote the text they stop at.
+    write_tree(tmp_path, {"perkamo.yaml": f"allowed_origins:\n  key: *{LIVE}\n",
+                          "perkamo.toml": f'{LIVE} = 1\n{LIVE} = 2\n'})
+    shown = render_all(tmp_path)[name]
+    code, out, err = invoke(tmp_path, "check", "--format", name, ".")
+    for text in (shown, out, err):
+        assert LIVE not in text and LIVE[8:] not in text
+
+
+@pytest.mark.parametrize("name", _formats())
+def test_a_key_with_escaped_underscores_beside_a_finding_is_masked(tmp_path: Path,
+                                                                   name: str) -> None:
+    # Found by a newcomer: the snippet of the first key's finding showed the
+    # second, written with \u005f escapes, whole.
+    escaped = OTHER.replace("_", "\\u005f")
+    write_tree(tmp_path, {"dist/assets/k.js": (
+        f'!function(){{var e="{LIVE}";fetch("/api",{{headers:{{a:"{escaped}"}}}})}}();\n')})
+    code, out, err = invoke(tmp_path, "check", "--format", name, ".")
+    assert code == 1
+    for text in (render_all(tmp_path)[name], out, err):
+        assert LIVE[8:] not in text and OTHER[8:] not in text
