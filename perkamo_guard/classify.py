@@ -81,12 +81,18 @@ class Project:
 
 def kind_of(path: PurePath, in_build_output: bool = False) -> Kind:
     """Tell a file's kind from its name (and whether it is build output)."""
-    name = path.name.lower()
+    return kind_of_name(path.name, in_build_output)
+
+
+def kind_of_name(name: str, in_build_output: bool = False) -> Kind:
+    """Tell a file's kind from its name, as ``kind_of`` does, without a path."""
+    name = name.lower()
     if is_env_name(name):
         return Kind.ENV
     if _NATIVE_BUNDLE.search(name):
         return Kind.BUNDLE
-    suffix = PurePosixPath(name).suffix
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # PurePosixPath(name).suffix
     kind = _EXTENSION_KINDS.get(suffix, Kind.TEXT)
     if kind is Kind.JAVASCRIPT and (in_build_output or _BUNDLE_NAME.search(name)):
         return Kind.BUNDLE

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from perkamo_guard import parallel
 from perkamo_guard.catalogue import load_catalogue
 from perkamo_guard.checks import TRIGGER_ANCHORS, Context, Family, Wake, load_families
-from perkamo_guard.classify import Classifier, directive_zone, kind_of
+from perkamo_guard.classify import Classifier, directive_zone, kind_of_name
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered, discover
 from perkamo_guard.filter import (
@@ -215,7 +215,7 @@ class Scanner:
             raw = read_bytes(found.file, self.config.max_file_size)
             data = normalise(raw)
         except BinaryFile:
-            plain = (self.triggers and kind_of(found.path) is Kind.TEXT
+            plain = (self.triggers and kind_of_name(_name(found)) is Kind.TEXT
                      and not _holds_key_prefix(raw))
             return (Verdict.SKIPPED if plain else Verdict.LOUD), False
         except ReadError:
@@ -238,7 +238,7 @@ class Scanner:
         # NOTE: the kind a file's name gives reads every family that its
         # classified kind reads (build output and minified code only turn
         # JavaScript into a bundle, which fewer families read).
-        named = kind_of(PurePosixPath(found.display))
+        named = kind_of_name(_name(found))
         woken = [family for family, wake in self._plan(named) if wake(hits)]
         if named is Kind.JAVASCRIPT and any(family.gate is not None for family in woken):
             # A gate reads the whole file again: first drop the families a
@@ -429,6 +429,11 @@ def _refine(classified: Classified, data: bytes) -> Classified:
         return classified
     zone = Zone.SERVER if classified.zone is Zone.SERVER else Zone.BROWSER
     return replace(classified, kind=Kind.BUNDLE, zone=zone, zone_reason="minified JavaScript")
+
+
+def _name(found: Discovered) -> str:
+    """The file's name, as its display path ends."""
+    return found.display.rpartition("/")[2]
 
 
 def _is_minified(data: bytes) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -96,6 +95,8 @@ def load_keys(path: Path) -> dict[str, frozenset[str]]:
 
     :raises ConfigError: for a file that cannot be read, or an unknown scope.
     """
+    import tomllib  # NOTE: most runs have no key-scope file to read
+
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -147,3 +147,14 @@ def test_build_output_of_a_node_service_is_server(tmp_path: Path) -> None:
     zones = _zones(tmp_path, {"api/package.json": '{"dependencies": {"express": "4.19.0"}}',
                               "api/dist/index.js": "x\n"})
     assert zones["api/dist/index.js"] == ("bundle", "server")
+
+
+@pytest.mark.parametrize("name", ["a.py", ".env", ".bashrc", "foo.", "..x", "a.b.c.ts",
+                                  "App.TSX", "x.min.js", "bundle.js.map", "noext", ".env.local",
+                                  "weird..js", "a.d.ts", "index.vue"])
+def test_kind_from_a_name_reads_the_suffix_as_pathlib_does(name: str) -> None:
+    from perkamo_guard.classify import _EXTENSION_KINDS, kind_of_name
+
+    kind = kind_of_name(name)
+    expected = _EXTENSION_KINDS.get(PurePosixPath(name.lower()).suffix, Kind.TEXT)
+    assert kind == expected or kind in (Kind.ENV, Kind.BUNDLE)
