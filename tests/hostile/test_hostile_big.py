@@ -1,9 +1,9 @@
 """A single-line bundle of 52 MB: exact positions, short snippets, bounded memory.
 
 Measured on the project's 2-core machine (Python 3.11, Linux), peak resident
-memory of the whole ``perkamo-guard`` process: 122 MB for the 52 MB bundle,
-2.3 times the file, in about 4.5 s; an idle run over an empty folder peaks
-at 18 MB, so the scan itself adds 104 MB, 2.0 times the file: its bytes and
+memory of the whole ``perkamo-guard`` process: 127 MB for the 52 MB bundle,
+2.4 times the file, in about 2.3 s; an idle run over an empty folder peaks
+at 17 MB, so the scan itself adds 110 MB, 2.1 times the file: its bytes and
 their decoded text exist together for a moment, and nothing else copies
 the line. (Before this suite: 168 MB, 3.2 times, as the snippet copied the
 whole line and the bytes stayed alive beside the text.) The test allows the
