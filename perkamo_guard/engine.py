@@ -136,10 +136,9 @@ class Scanner:
         #: The families whose checks read at least one file.
         self._ran: set[str] = set()
         self._plans: dict[Kind, list[tuple[Family, Wake]]] = {}
-        #: Every selected family with its trigger texts, and all of them for
-        #: the first test.
-        self._triggers = [(family, family.wake(config))
-                          for family in self.families]
+        #: Every selected family with what wakes it; the prefilter searches
+        #: for all of their texts at once.
+        self._triggers = [(family, family.wake(config)) for family in self.families]
         self.prefilter = Prefilter(
             [text for _, wake in self._triggers for text in wake.leads]
             + ([SUPPRESSION_TRIGGER] if self.hygiene else []),
