@@ -217,7 +217,7 @@ FAMILIES = (
         name="boundary",
         codes=frozenset({"PG401", "PG402"}),
         kinds=frozenset({*_CODE, Kind.BUNDLE}),
-        triggers=(b"/v1/client", b"/v1/profile",
+        triggers=(b"/v1/client", b"/v1/profile", b"\\/v1\\/client", b"\\/v1\\/profile",
                   b"treamToken", b"tream_token", b"TREAM_TOKEN", b"tream-token",
                   b"treamtoken"),
         caseless_triggers=(b"api.perkamo.com",),

@@ -32,12 +32,14 @@ from perkamo_guard.parse.literals import literal_spans
 from perkamo_guard.sinks import ANY_ROUTE, SinkCall, find_sinks
 
 #: A URL of the Perkamo API host, with the path as written after it.
-_HOST_URL = (r"(?:(?:https?|wss?):)?//api\.perkamo\.com(?::\d+)?(?![\w.-])"
-             r"(?P<path>[^\s\"'`<>\\]*)")
+#: Slashes may be JSON-escaped ("https:\/\/api.perkamo.com\/v1\/events"), as
+#: bundlers write URLs inside JSON strings.
+_HOST_URL = (r"(?:(?:https?|wss?):)?(?:\\?/){2}api\.perkamo\.com(?::\d+)?(?![\w.-])"
+             r"(?P<path>(?:[^\s\"'`<>\\]|\\/)*)")
 _HOST = re.compile(_HOST_URL, re.IGNORECASE)
 _QUOTED_HOST = re.compile(r"(?<=[\"'`])" + _HOST_URL, re.IGNORECASE)
 #: A relative preview or profile route (the app's own proxy forwards it).
-_RELATIVE_URL = r"(?P<path>/v1/(?:client|profiles?)(?![\w-])[^\s\"'`<>\\]*)"
+_RELATIVE_URL = r"(?P<path>\\?/v1\\?/(?:client|profiles?)(?![\w-])(?:[^\s\"'`<>\\]|\\/)*)"
 _RELATIVE = re.compile(r"(?<![\w.:/-])" + _RELATIVE_URL)
 _QUOTED_RELATIVE = re.compile(r"(?<=[\"'`])" + _RELATIVE_URL)
 _V1 = re.compile(r"/v1(?:[/$?#]|$)")
@@ -46,8 +48,8 @@ _STREAM_ROUTE = re.compile(r"/v1/(?:client/)?profiles?(?:/[^/]*)?/stream",
 _STREAM_TOKEN = re.compile(r"stream[_-]?token", re.IGNORECASE)
 _IDENTIFIER_CHARS = re.compile(r"[\w$-]*")
 #: Cheap text tests that decide whether a file needs more than a glance.
-_PREVIEW_HINT = re.compile(r"/v1/client|/v1/profiles?/\S*?stream|stream[_-]?token",
-                           re.IGNORECASE)
+_PREVIEW_HINT = re.compile(
+    r"\\?/v1\\?/client|\\?/v1\\?/profiles?\\?/\S*?stream|stream[_-]?token", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 #: Browser-only globals: JavaScript of unknown zone that uses them runs in a page.
 _DOM = re.compile(
@@ -119,16 +121,20 @@ def _urls(file: SourceFile) -> Iterator[tuple[int, str, bool]]:
         yield from _markup_urls(file)
     for start, end in literal_spans(file):
         for match in _HOST.finditer(file.text, start, end):
-            yield match.start(), match.group("path"), True
+            yield match.start(), _path(match), True
         for match in _RELATIVE.finditer(file.text, start, end):
-            yield match.start(), match.group("path"), False
+            yield match.start(), _path(match), False
 
 
 def _quoted_urls(text: str, start: int, end: int) -> Iterator[tuple[int, str, bool]]:
     for match in _QUOTED_HOST.finditer(text, start, end):
-        yield match.start(), match.group("path"), True
+        yield match.start(), _path(match), True
     for match in _QUOTED_RELATIVE.finditer(text, start, end):
-        yield match.start(), match.group("path"), False
+        yield match.start(), _path(match), False
+
+
+def _path(match: re.Match[str]) -> str:
+    return match.group("path").replace("\\/", "/")
 
 
 def _markup_urls(file: SourceFile) -> Iterator[tuple[int, str, bool]]:

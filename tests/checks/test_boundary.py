@@ -148,3 +148,19 @@ def test_paths_are_classified(path: str, expected: str | None) -> None:
 
 def test_files_without_a_trigger_are_never_read() -> None:
     assert not any(t in b"fetch('/api/points')" for t in family("boundary").triggers)
+
+
+def test_json_escaped_slashes_in_a_bundle_still_name_the_route(tmp_path: Path) -> None:
+    # Found by a newcomer: bundlers write URLs inside JSON strings as "\/".
+    from tests.conftest import scan, write_tree
+
+    write_tree(tmp_path, {
+        "dist/assets/e-2222.js":
+            '!function(){var e="https:\\/\\/api.perkamo.com\\/v1\\/events";'
+            'fetch(e,{method:"POST"})}();\n',
+        "dist/assets/p-2222.js":
+            '!function(){var perkamo=1;fetch("\\/v1\\/client\\/session",{method:"POST"})}();\n',
+    })
+    found = {(f.path, f.column, f.rule, f.message.split()[0]) for f in scan(tmp_path).findings}
+    assert found == {("dist/assets/e-2222.js", 20, "PG401", "browser"),
+                     ("dist/assets/p-2222.js", 34, "PG402", "/v1/client/session")}
