@@ -304,11 +304,13 @@ class Scanner:
         return replace(classified, zone=Zone.BROWSER, zone_reason=reason)
 
     def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
-        """Look for keys in a binary file's bytes: a NUL byte must not hide a key."""
-        if self.triggers and not _holds_key_prefix(raw):
+        """Look for keys in a binary file's bytes: a NUL byte must not hide a key,
+        nor UTF-16 without a byte-order mark."""
+        text = _binary_text(raw)
+        if self.triggers and text is None:
             return
         keys = [f for f in self.families if f.name == "keys"]
-        text = raw.decode("latin-1")
+        text = text or raw.decode("latin-1")
         file = SourceFile(classified.path, classified.display, Kind.TEXT, classified.zone,
                           text, classified.is_example_env)
         self._check(file, keys, result)
@@ -410,11 +412,28 @@ class Scanner:
 
 
 def _holds_key_prefix(raw: bytes) -> bool:
-    return _KEY_PREFIX.search(raw) is not None
+    return (_KEY_PREFIX.search(raw) is not None
+            or _KEY_PREFIX_UTF16.search(raw) is not None)
+
+
+def _binary_text(raw: bytes) -> str | None:
+    """The text of a binary file in which a key prefix occurs: its bytes one
+    character each, or UTF-16 where the prefix is written so; else None."""
+    if _KEY_PREFIX.search(raw) is not None:
+        return raw.decode("latin-1")
+    match = _KEY_PREFIX_UTF16.search(raw)
+    if match is None:
+        return None
+    # NOTE: a file of two-byte characters puts the "s" on an even offset when
+    # the low byte comes first (little-endian), on an odd one otherwise.
+    letter = raw.index(b"s\x00k", match.start())
+    return raw.decode("utf-16-le" if letter % 2 == 0 else "utf-16-be", errors="replace")
 
 
 #: One pass over a binary file's bytes (its literal prefix makes it fast).
 _KEY_PREFIX = re.compile(rb"sk_(?:live|test)_")
+#: The prefix in UTF-16 of either byte order (every other byte NUL).
+_KEY_PREFIX_UTF16 = re.compile(rb"s\x00k\x00_\x00(?:l\x00i\x00v\x00e|t\x00e\x00s\x00t)\x00_")
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

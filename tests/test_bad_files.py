@@ -134,3 +134,14 @@ def test_nul_byte_does_not_hide_a_key(tmp_path: Path, name: str) -> None:
     assert [(f["path"], f["rule"], f["line"], f["column"]) for f in report["findings"]] == [
         (name, "PG103", 2, 8)]
     assert LIVE not in json.dumps(report)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_does_not_hide_a_key(tmp_path: Path, codec: str) -> None:
+    # Found by a newcomer: the bytes were searched one character a byte.
+    text = f'import os\nKEY = "{LIVE}"\n'
+    write_tree(tmp_path, {"server/settings.py": text.encode(codec),
+                          "server/notes.txt": text.encode(codec)})
+    result = scan(tmp_path)
+    assert {(f.path, f.line, f.column, f.rule) for f in result.findings} == {
+        ("server/settings.py", 2, 8, "PG103"), ("server/notes.txt", 2, 8, "PG103")}
