@@ -80,8 +80,9 @@ BINARIES = [
         None, BINARY),
     raw("html-holding-wasm", "public/index.html", b"\x00asm\x01\x00\x00\x00" * 30,
         None, BINARY),
+    # No BOM: binary, but the key prefix in two-byte characters is found.
     raw("toml-holding-utf16-without-bom", "config/app.toml",
-        f'key = "{LIVE}"\n'.encode("utf-16-le"), None, BINARY),
+        f'key = "{LIVE}"\n'.encode("utf-16-le"), "PG103", BINARY, text=f'key = "{LIVE}"\n'),
     # High bytes but no NUL: read as text leniently, the key is still found.
     raw("js-high-bytes-no-nul", "client/blob.js",
         bytes(range(128, 256)) + f'\nconst k = "{LIVE}";\n'.encode(), "PG101", NOT_UTF8),
