@@ -110,9 +110,7 @@ def display_path(path: Path | str, cwd: Path | str) -> str:
         shown = normal[1:]
     else:
         shown = Path(path).as_posix()
-    if shown.isascii():
-        return shown
-    return os.fsencode(shown).decode("utf-8", "backslashreplace")
+    return _shown_name(shown)
 
 
 def discover(paths: Iterable[str], config: Config, cwd: Path | None = None,
@@ -203,5 +201,5 @@ def _walk(top: str, cwd: str, excluder: Excluder,
 
 
 def _shown_name(name: str) -> str:
-    """A name as reports show it: bytes that are not UTF-8 as escapes."""
+    """A name (or path) as reports show it: bytes that are not UTF-8 as escapes."""
     return name if name.isascii() else os.fsencode(name).decode("utf-8", "backslashreplace")
