@@ -86,7 +86,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
         if own.is_file():
             return own, _read_toml(own)
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject.is_file() and _mentions_us(pyproject):
             table = _read_toml(pyproject).get("tool", {}).get("perkamo-guard")
             if table is not None:
                 return pyproject, table
@@ -140,6 +140,19 @@ def parse_config(data: dict[str, Any], root: Path, source: Path | None = None) -
             raise ConfigError(f"{where}: max-file-size must be a positive integer")
         values["max_file_size"] = data["max-file-size"]
     return Config(root=root, source=source, **values)
+
+
+def _mentions_us(pyproject: Path) -> bool:
+    """Whether a pyproject.toml may hold our table: its name is in the text.
+
+    NOTE: another project's pyproject.toml is not ours to parse: one with a
+    syntax error must not stop a scan, and most runs then import no TOML
+    parser (about 3 ms).
+    """
+    try:
+        return b"perkamo-guard" in pyproject.read_bytes()
+    except OSError:
+        return True  # parsed, so that the error is reported
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

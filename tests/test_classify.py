@@ -158,3 +158,17 @@ def test_kind_from_a_name_reads_the_suffix_as_pathlib_does(name: str) -> None:
     kind = kind_of_name(name)
     expected = _EXTENSION_KINDS.get(PurePosixPath(name.lower()).suffix, Kind.TEXT)
     assert kind == expected or kind in (Kind.ENV, Kind.BUNDLE)
+
+
+@pytest.mark.parametrize("size", [20_000, 20_999, 21_000, 50_000, 1_000_003])
+@pytest.mark.parametrize("breaks", [0, 1, 19, 20, 21, 49, 50, 51, 999, 1000, 1001])
+def test_minified_means_lines_of_a_thousand_bytes_on_average(size: int, breaks: int) -> None:
+    from perkamo_guard.engine import _is_minified
+
+    step = size // (breaks + 1)
+    data = bytearray(b"x" * size)
+    for index in range(1, breaks + 1):
+        data[index * step] = ord("\n")
+    expected = size // (breaks + 1) >= 1000
+    assert _is_minified(bytes(data)) is expected
+    assert _is_minified(b"x" * 19_999) is False

@@ -40,3 +40,22 @@ def test_key_scopes_names_the_key_scope_file() -> None:
 def test_key_scopes_that_is_not_a_path_names_itself(value: object) -> None:
     with pytest.raises(ConfigError, match="key-scopes must be the path"):
         parse_config({"key-scopes": value}, root=Path("."))
+
+
+def test_another_projects_broken_pyproject_is_not_ours_to_parse(tmp_path: Path) -> None:
+    from perkamo_guard.config import find_config
+
+    (tmp_path / "pyproject.toml").write_text('[tool.perkamo-guard]\nfail-on = "error"\n')
+    inner = tmp_path / "vendor" / "lib"
+    inner.mkdir(parents=True)
+    (inner / "pyproject.toml").write_text("[project\nname = 'half-written'\n")
+    found = find_config(inner)
+    assert found == (tmp_path / "pyproject.toml", {"fail-on": "error"})
+
+
+def test_our_broken_table_in_pyproject_is_reported(tmp_path: Path) -> None:
+    from perkamo_guard.config import find_config
+
+    (tmp_path / "pyproject.toml").write_text("[tool.perkamo-guard\nfail-on = 1\n")
+    with pytest.raises(ConfigError, match="cannot read configuration"):
+        find_config(tmp_path)
