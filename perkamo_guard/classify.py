@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered
@@ -68,8 +67,7 @@ _FULLSTACK_DEPS = ("next", "nuxt", "@sveltejs/kit", "@remix-run/node", "astro",
                    "express", "fastify", "koa", "@nestjs/core", "hono")
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """What the nearest package.json says about a JS project."""
 
     root: Path
@@ -113,8 +111,7 @@ def is_example_env(name: str) -> bool:
     return bool(_EXAMPLE_ENV.search(name.replace(".env", "", 1)))
 
 
-@dataclass(frozen=True)
-class _Folder:
+class _Folder(NamedTuple):
     """What classification needs to know about a file's folder."""
 
     project: Project | None

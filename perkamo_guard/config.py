@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,7 @@ class ConfigError(Exception):
     """A configuration the user must fix; the message names what."""
 
 
-@dataclass(frozen=True)
-class EventSink:
+class EventSink(NamedTuple):
     """A call that sends an event payload: its name and payload argument."""
 
     call: str

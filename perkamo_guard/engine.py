@@ -6,7 +6,6 @@ import logging
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from perkamo_guard.keys import mask_keys
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
-from perkamo_guard.prefilter import Mention, Prefilter
+from perkamo_guard.prefilter import Prefilter
 from perkamo_guard.model import (
     SCRIPT_KINDS,
     Classified,
@@ -75,23 +74,23 @@ class Ticker:
             self._shown = position
 
 
-@dataclass
 class RunResult:
     """Everything one run found, before reporting."""
 
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    files_scanned: int = 0
-    files_skipped: int = 0
-    suppressed: int = 0
-    #: Kind and zone of every file, when the scanner records them.
-    zones: list[Classified] = field(default_factory=list)
-    #: The display path of every file the run looked at.
-    scanned: list[str] = field(default_factory=list)
-    #: Findings a baseline hid; None when the run used no baseline.
-    baseline_hidden: int | None = None
-    #: Baseline entries for the scanned files that matched no finding.
-    baseline_unmatched: int = 0
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.errors: list[FileError] = []
+        self.files_scanned = 0
+        self.files_skipped = 0
+        self.suppressed = 0
+        #: Kind and zone of every file, when the scanner records them.
+        self.zones: list[Classified] = []
+        #: The display path of every file the run looked at.
+        self.scanned: list[str] = []
+        #: Findings a baseline hid; None when the run used no baseline.
+        self.baseline_hidden: int | None = None
+        #: Baseline entries for the scanned files that matched no finding.
+        self.baseline_unmatched = 0
 
 
 class Scanner:
@@ -144,7 +143,8 @@ class Scanner:
             + ([SUPPRESSION_TRIGGER] if self.hygiene else []),
             anchors=TRIGGER_ANCHORS,
             companions=[text for _, wake in self._triggers for text in wake.companions],
-            caseless=[text for _, wake in self._triggers for text in wake.caseless])
+            caseless=[text for _, wake in self._triggers for text in wake.caseless],
+            probes=[family.gate_mention for family in self.families if family.gate_mention])
 
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` shows how far it got."""
@@ -167,9 +167,9 @@ class Scanner:
         if len(found) >= parallel.MIN_FILES:
             # NOTE: searched one by one, the trigger texts read about 100 MB/s
             # of bundles; Hyperscan's import and compile (20 ms) pay for
-            # themselves within the first few megabytes.
+            # themselves within the first few megabytes. The gates' words
+            # are probes of the same search.
             self.prefilter.upgrade()
-            Mention.upgrade_all()  # the gates' own searches
         self._found = found
         self._client_modules = None
 
@@ -229,23 +229,36 @@ class Scanner:
         """Whether a check could report anything on ``data``, of any kind."""
         if not self.triggers:
             return True
-        if not self.prefilter.may_fire(data):
+        hits, mentioned = self.prefilter.probe(data)
+        if not hits:
             return False
-        hits = self.prefilter.hits(data)
         if self.hygiene and SUPPRESSION_TRIGGER in hits:
             return True
+        gates: dict[str, bool] = {}
+
+        def fires(kind: Kind) -> bool:
+            for family, wake in self._plan(kind):
+                if not wake(hits):
+                    continue
+                if family.gate is None:
+                    return True
+                if family.name not in gates:
+                    known = (family.gate_mention in mentioned
+                             if family.gate_mention in self.prefilter.probes else None)
+                    gates[family.name] = family.gate(data, found.display, self.config, known)
+                if gates[family.name]:
+                    return True
+            return False
+
         # NOTE: the kind a file's name gives reads every family that its
         # classified kind reads (build output and minified code only turn
-        # JavaScript into a bundle, which fewer families read).
+        # JavaScript into a bundle, which fewer families read): a file that
+        # nothing fires on by its name is quiet, and only JavaScript that
+        # something fires on needs its kind (a look at every line break).
         named = kind_of_name(_name(found))
-        woken = [family for family, wake in self._plan(named) if wake(hits)]
-        if named is Kind.JAVASCRIPT and any(family.gate is not None for family in woken):
-            # A gate reads the whole file again: first drop the families a
-            # bundle does not wake ("origin" is in every one).
-            woken = [family for family, wake in self._plan(self._kind(found, data))
-                     if wake(hits)]
-        return any(family.gate is None or family.gate(data, found.display, self.config)
-                   for family in woken)
+        if not fires(named):
+            return False
+        return named is not Kind.JAVASCRIPT or fires(self._kind(found, data))
 
     def _kind(self, found: Discovered, data: bytes) -> Kind:
         """The kind a scan of JavaScript gives it: minified code and build
@@ -301,7 +314,7 @@ class Scanner:
         if importer is None or classified.zone_reason.startswith("configured"):
             return classified
         reason = f"imported by the \"use client\" module {importer.name}"
-        return replace(classified, zone=Zone.BROWSER, zone_reason=reason)
+        return classified._replace(zone=Zone.BROWSER, zone_reason=reason)
 
     def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
         """Look for keys in a binary file's bytes: a NUL byte must not hide a key,
@@ -442,11 +455,11 @@ def _refine(classified: Classified, data: bytes) -> Classified:
         declared = directive_zone(data[:_DIRECTIVE_WINDOW].decode("utf-8", "replace"))
         if declared:
             logger.info("%s: %s zone (%s)", classified.display, *declared)
-            classified = replace(classified, zone=declared[0], zone_reason=declared[1])
+            classified = classified._replace(zone=declared[0], zone_reason=declared[1])
     if classified.kind is not Kind.JAVASCRIPT or not _is_minified(data):
         return classified
     zone = Zone.SERVER if classified.zone is Zone.SERVER else Zone.BROWSER
-    return replace(classified, kind=Kind.BUNDLE, zone=zone, zone_reason="minified JavaScript")
+    return classified._replace(kind=Kind.BUNDLE, zone=zone, zone_reason="minified JavaScript")
 
 
 def _name(found: Discovered) -> str:

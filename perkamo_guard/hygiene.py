@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.filter import Suppression
@@ -33,8 +33,7 @@ _CODE_PIECE = re.compile(r"[^,]+")
 _SHOWN_CODE = 24
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(NamedTuple):
     """What the hygiene rules need to know about one file's run.
 
     :param known:

@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: A key starts where no identifier character comes before ``sk_`` (so that
 #: ``risk_live_score`` is not a key) and runs over identifier-ish characters;
@@ -35,8 +35,7 @@ _B64_LITERAL = re.compile(r"[\"'`](c2tf(?:bGl2ZV|dGVzdF)[A-Za-z0-9+/_\-]{16,120}
 B64_TRIGGERS = (b"c2tfbGl2ZV", b"c2tfdGVzdF")
 
 
-@dataclass(frozen=True)
-class KeyMatch:
+class KeyMatch(NamedTuple):
     """A server key found in a text."""
 
     start: int

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from perkamo_guard.config import Config
 from perkamo_guard.prefilter import Mention
@@ -49,8 +49,7 @@ def names_perkamo_origins(name: str) -> bool:
     return "perkamo" in folded and ("origins" in folded or folded.endswith("origin"))
 
 
-@dataclass(frozen=True)
-class Places:
+class Places(NamedTuple):
     """The names that mark origin lists and Perkamo contexts, for one run."""
 
     keys: frozenset[str]
@@ -130,9 +129,13 @@ def has_context_hint(text: str) -> bool:
     return "perkamo" in folded or _FOLDED_SDK.search(folded) is not None
 
 
-def may_be_in_context(data: bytes, display: str, config: Config) -> bool:
+def may_be_in_context(data: bytes, display: str, config: Config,
+                      mentioned: bool | None = None) -> bool:
     """Tell cheaply, from a file's bytes, whether the origin rules could find
     a Perkamo context in it; False only when they certainly cannot.
+
+    :param mentioned: whether ``CONTEXT_MENTION`` occurs in ``data``, when
+        the caller's prefilter found out already; None to search here.
 
     NOTE: this is the origin check's own first test (``_may_hold_context``
     and the path), made before the file is decoded, so that the many files
@@ -141,7 +144,7 @@ def may_be_in_context(data: bytes, display: str, config: Config) -> bool:
     places = places_for(config)
     if places.configured or len(places.words) > len(CONTEXT_WORDS):
         return True  # configured names: the check itself decides
-    if _MENTION.occurs(data):
+    if mentioned if mentioned is not None else CONTEXT_MENTION.occurs(data):
         return True
     # A Python file that is not UTF-8 is decoded with the codec it declares.
     if (display.endswith(_PYTHON_SUFFIXES) and not data.isascii()
@@ -170,7 +173,8 @@ def _folder_in_context(folder: str, config: Config) -> bool:
 #: words and only the long s folds to one (every code point was checked):
 #: the words are searched with those spellings too. Unicode tables in
 #: bundles hold both signs, so their mere presence cannot send a file on.
-_MENTION = Mention(
+#: The words of a Perkamo context, as bytes in a file may hold them.
+CONTEXT_MENTION = Mention(
     words=(b"perkamo", b"browsersdk", b"browser_sdk", b"browser-sdk"),
     exact=(b"/v1/admin/config",),
     folds={ord("k"): "\u212a".encode(), ord("s"): "\u017f".encode()},

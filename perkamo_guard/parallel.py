@@ -24,7 +24,6 @@ import os
 import sys
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -64,18 +63,19 @@ class Verdict(Enum):
     LOUD = "loud"  #: scan it whole
 
 
-@dataclass
 class Triage:
     """What the first pass learnt: indexes of the quiet and skipped files, and
     of the files that may be ``"use client"`` modules."""
 
-    quiet: set[int] = field(default_factory=set)
-    skipped: set[int] = field(default_factory=set)
-    hinted: set[int] = field(default_factory=set)
-    #: The runs (numbers) whose files were tested.
-    runs: set[int] = field(default_factory=set)
-    #: Files that are not quiet and were scanned already (``early``).
-    done: set[int] = field(default_factory=set)
+    def __init__(self, quiet: set[int] | None = None, skipped: set[int] | None = None,
+                 hinted: set[int] | None = None, runs: set[int] | None = None) -> None:
+        self.quiet = quiet or set()
+        self.skipped = skipped or set()
+        self.hinted = hinted or set()
+        #: The runs (numbers) whose files were tested.
+        self.runs = runs or set()
+        #: Files that are not quiet and were scanned already (``early``).
+        self.done: set[int] = set()
 
     def update(self, other: Triage) -> None:
         self.quiet |= other.quiet

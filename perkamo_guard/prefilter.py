@@ -14,8 +14,9 @@ audit's cost, so it has two engines:
 Texts may be caseless (the host in any letter case), and companions count
 only beside a lead (a route word beside a bare "v1" piece). ``Mention``
 answers one question the same way: does the buffer name some words in any
-letter case? Both engines give the same answers; tests/test_prefilter.py
-holds them to it.
+letter case? A prefilter can answer it too, for the mentions it is given
+as probes, in the same pass as its texts. Both engines give the same
+answers; tests/test_prefilter.py holds them to it.
 """
 
 from __future__ import annotations
@@ -37,18 +38,23 @@ class Prefilter:
 
     def __init__(self, texts: Iterable[bytes], upgrade_after: int = UPGRADE_AFTER,
                  anchors: Iterable[bytes] = (), companions: Iterable[bytes] = (),
-                 caseless: Iterable[bytes] = ()) -> None:
+                 caseless: Iterable[bytes] = (), probes: Iterable[Mention] = ()) -> None:
         """:param anchors: short texts that many of ``texts`` hold: before
             Hyperscan, those texts are searched only where their anchor occurs.
         :param companions: texts that matter only beside one of ``texts``:
             they never make ``may_fire`` true, and ``hits`` names them only
             where one of ``texts`` occurs.
         :param caseless: texts (lower case) that count in any ASCII letter
-            case, as ``texts`` do; ``hits`` names them in lower case."""
+            case, as ``texts`` do; ``hits`` names them in lower case.
+        :param probes: mentions that ``probe`` tells apart wherever one of
+            ``texts`` occurs: Hyperscan looks for their words in the same
+            pass (the gate of a family that wakes on a common word then
+            costs nothing more)."""
         self.caseless = tuple(sorted({text.lower() for text in caseless}))
         self.leads = frozenset(texts) | frozenset(self.caseless)
         self.companions = tuple(sorted(set(companions) - self.leads))
         self.all = tuple(sorted(self.leads)) + self.companions
+        self.probes = tuple(probes)
         # Texts that hold an anchor are searched whole, where it occurs.
         self._groups: list[tuple[bytes | None, tuple[bytes, ...]]] = []
         left = sorted(self.leads - frozenset(self.caseless))
@@ -99,6 +105,17 @@ class Prefilter:
             if text in seen or (seen.issuperset(self._held[text]) and text in data)
         ).union(folded, (text for text in self.companions if text in data))
 
+    def probe(self, data: bytes) -> tuple[frozenset[bytes], frozenset[Mention]]:
+        """``hits`` of ``data``, and which of the probes occur in it; both
+        empty when none of the texts occurs."""
+        engine = self._engine or self._upgrade(len(data))
+        if engine is not None:
+            return engine.probe(data)
+        found = self.hits(data)
+        if not found:
+            return found, frozenset()
+        return found, frozenset(mention for mention in self.probes if mention.occurs(data))
+
     def _caseless_in(self, data: bytes) -> frozenset[bytes]:
         """The caseless texts that occur in ``data``, in any letter case."""
         if not self.caseless:
@@ -125,7 +142,8 @@ class Prefilter:
             self._budget = None
             caseless = set(self.caseless)
             self._engine = _Hyperscan.build(self.all, len(self.leads),
-                                            [text in caseless for text in self.all])
+                                            [text in caseless for text in self.all],
+                                            self.probes)
         return self._engine
 
 
@@ -134,17 +152,27 @@ class _Hyperscan:
     the first lead, or reports each text that occurs once."""
 
     def __init__(self, module: Any, texts: tuple[bytes, ...], leads: int,
-                 caseless: Sequence[bool] = ()) -> None:
+                 caseless: Sequence[bool] = (), probes: Sequence[Mention] = ()) -> None:
         self._module = module
         self._texts = texts
-        self._database = _compile(module, texts, caseless)
+        # NOTE: a probe's patterns follow the texts, each with its own id; a
+        # caseless probe word may be spelled as an exact text is.
+        patterns = list(zip(texts, caseless or [False] * len(texts)))
+        self._probe_of: list[Mention] = []
+        for mention in probes:
+            for pattern in mention.patterns():
+                patterns.append(pattern)
+                self._probe_of.append(mention)
+        self._database = _compile(module, tuple(p for p, _ in patterns),
+                                  [fold for _, fold in patterns])
         # NOTE: a forked worker scans with its own copy of the scratch space.
         self._scratch = module.Scratch(self._database)
         self._leads = leads
 
     @classmethod
     def build(cls, texts: tuple[bytes, ...], leads: int,
-              caseless: Sequence[bool] = ()) -> _Hyperscan | None:
+              caseless: Sequence[bool] = (),
+              probes: Sequence[Mention] = ()) -> _Hyperscan | None:
         if not texts:
             return None
         try:
@@ -153,7 +181,7 @@ class _Hyperscan:
             logger.debug("Hyperscan is not installed; trigger texts are searched one by one")
             return None
         try:
-            return cls(hyperscan, texts, leads, caseless)
+            return cls(hyperscan, texts, leads, caseless, probes)
         except Exception:  # noqa: BLE001 - an old or broken build: search one by one
             logger.debug("cannot compile the trigger texts with Hyperscan", exc_info=True)
             return None
@@ -170,10 +198,17 @@ class _Hyperscan:
         return identifier < self._leads
 
     def hits(self, data: bytes) -> frozenset[bytes]:
+        return self.probe(data)[0]
+
+    def probe(self, data: bytes) -> tuple[frozenset[bytes], frozenset[Mention]]:
         found: set[int] = set()
         self._database.scan(data, match_event_handler=_record, context=found,
                             scratch=self._scratch)
-        return frozenset(self._texts[i] for i in found)
+        if not any(i < self._leads for i in found):
+            return frozenset(), frozenset()
+        count = len(self._texts)
+        return (frozenset(self._texts[i] for i in found if i < count),
+                frozenset(self._probe_of[i - count] for i in found if i >= count))
 
 
 def _compile(module: Any, texts: tuple[bytes, ...], caseless: Sequence[bool] = ()) -> Any:
@@ -244,14 +279,18 @@ class Mention:
         return (any(mark in data for mark in self._marks)
                 and any(word in folded for word in self.variants))
 
+    def patterns(self) -> list[tuple[bytes, bool]]:
+        """What to search for, each text with whether it counts in any case."""
+        return ([(word, True) for word in (*self.words, *self.variants)]
+                + [(text, False) for text in self.exact])
+
     def _load(self) -> None:
         try:
             import hyperscan
 
-            words = (*self.words, *self.variants)
-            texts = (*words, *self.exact)
-            folds = [True] * len(words) + [False] * len(self.exact)
-            database = _compile(hyperscan, texts, folds)
+            patterns = self.patterns()
+            database = _compile(hyperscan, tuple(p for p, _ in patterns),
+                                [fold for _, fold in patterns])
             self._scratch = hyperscan.Scratch(database)
         except Exception:  # noqa: BLE001 - not installed or broken: plain bytes methods
             logger.debug("Hyperscan unavailable; words are searched in lower-cased bytes",

@@ -131,6 +131,45 @@ def test_origin_gate_says_no_only_where_the_check_finds_no_context(text: str, pa
     assert may_be_in_context(data, path, config) or not expected
 
 
+@pytest.mark.skipif(not HAS_HYPERSCAN, reason="Hyperscan is not installed here")
+@given(st.lists(st.one_of(_GATE_PIECES, st.sampled_from(["origin", "RIGIN", "sk_live_"])),
+                max_size=10).map("".join))
+@settings(max_examples=400)
+def test_probes_answer_as_the_mention_itself_does(text: str) -> None:
+    from perkamo_guard.originnames import CONTEXT_MENTION
+
+    data = text.encode("utf-8", "surrogatepass")
+    plain = Prefilter(LEADS, upgrade_after=10**12, anchors=TRIGGER_ANCHORS,
+                      companions=COMPANIONS, caseless=CASELESS, probes=[CONTEXT_MENTION])
+    fast = Prefilter(LEADS, upgrade_after=0, companions=COMPANIONS, caseless=CASELESS,
+                     probes=[CONTEXT_MENTION])
+    hits, mentioned = fast.probe(data)
+    assert fast._engine is not None
+    assert plain.probe(data) == (hits, mentioned) == (
+        plain.hits(data), frozenset({CONTEXT_MENTION} if hits and CONTEXT_MENTION.occurs(data)
+                                    else ()))
+
+
+def test_a_probe_word_does_not_pass_for_an_exact_text_spelled_alike() -> None:
+    from perkamo_guard.prefilter import Mention
+
+    mention = Mention([b"perkamo"])
+    for prefilter in (Prefilter([b"origin", b"PERKAMO"], upgrade_after=10**12, probes=[mention]),
+                      Prefilter([b"origin", b"PERKAMO"], upgrade_after=0, probes=[mention])):
+        assert prefilter.probe(b"origin perkamo") == ({b"origin"}, {mention})
+        assert prefilter.probe(b"PERKAMO") == ({b"PERKAMO"}, {mention})
+        assert prefilter.probe(b"perkamo alone") == (frozenset(), frozenset())
+
+
+def test_families_of_a_bundle_are_families_of_javascript() -> None:
+    # The engine's first pass relies on it: a JavaScript file nothing fires
+    # on by its name is quiet whatever its lines say.
+    from perkamo_guard.model import Kind
+
+    for family in load_families():
+        assert family.applies_to(Kind.JAVASCRIPT) or not family.applies_to(Kind.BUNDLE)
+
+
 def test_origin_gate_lets_declared_codecs_through_to_the_check() -> None:
     from perkamo_guard.originnames import may_be_in_context
 

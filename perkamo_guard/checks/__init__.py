@@ -4,32 +4,33 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.config import Config, ConfigError
 from perkamo_guard.keys import B64_TRIGGERS, mask_keys
-from perkamo_guard.originnames import longest_word, may_be_in_context
+from perkamo_guard.originnames import CONTEXT_MENTION, longest_word, may_be_in_context
+from perkamo_guard.prefilter import Mention
 from perkamo_guard.model import SCRIPT_KINDS, FileError, Finding, Kind, SourceFile
 from perkamo_guard.snippet import make_snippet
 
 
-@dataclass
 class Context:
     """What a check may consult besides its file, and where it records errors."""
 
-    config: Config
-    rules: Mapping[str, Rule]
-    errors: list[FileError] = field(default_factory=list)
-    #: Answers "would git commit this file?"; set by the engine.
-    is_committed: Callable[[Path], bool] = lambda path: True
-    #: The paths the run was given; set by the engine.
-    paths: tuple[str, ...] = ()
-    #: What a family gathers over a whole run for its ``finish`` (by family name).
-    shared: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, config: Config, rules: Mapping[str, Rule],
+                 is_committed: Callable[[Path], bool] = lambda path: True) -> None:
+        self.config = config
+        self.rules = rules
+        self.errors: list[FileError] = []
+        #: Answers "would git commit this file?"; set by the engine.
+        self.is_committed = is_committed
+        #: The paths the run was given; set by the engine.
+        self.paths: tuple[str, ...] = ()
+        #: What a family gathers over a whole run for its ``finish`` (by family name).
+        self.shared: dict[str, Any] = {}
 
     def finding(self, file: SourceFile, code: str, start: int, end: int,
                 message: str | None = None, secrets: Sequence[str] = ()) -> Finding:
@@ -50,8 +51,7 @@ class Context:
         self.errors.append(FileError(file.display, message))
 
 
-@dataclass(frozen=True)
-class Wake:
+class Wake(NamedTuple):
     """Tell from the trigger texts found in a file whether a family runs on it."""
 
     #: One of these is enough,
@@ -83,8 +83,7 @@ class Wake:
                    for groups in self.joint)
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     """A rule family: the codes it reports, where it looks, and its checks.
 
     The checks live in the module of this package named after the family,
@@ -111,7 +110,12 @@ class Family:
     deferred: bool = False
     #: A cheaper test than the check's, on the bytes and display path of a
     #: file holding a trigger: False when the check certainly finds nothing.
-    gate: Callable[[bytes, str, Config], bool] | None = None
+    #: Its last argument tells whether ``gate_mention`` occurs in the bytes
+    #: (None: unknown, the gate searches).
+    gate: Callable[[bytes, str, Config, bool | None], bool] | None = None
+    #: Words the gate looks for, which the engine's prefilter looks for in
+    #: its own pass.
+    gate_mention: Mention | None = None
 
     def applies_to(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -235,6 +239,7 @@ FAMILIES = (
         triggers=(b"rigin", b"RIGIN"),
         config_triggers=_origin_key_triggers,
         gate=may_be_in_context,
+        gate_mention=CONTEXT_MENTION,
     ),
     Family(
         name="payloads",
