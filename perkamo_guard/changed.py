@@ -10,13 +10,14 @@ left out; there is nothing left to scan.
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from perkamo_guard.log import get_logger
+
+logger = get_logger(__name__)
 
 _TIMEOUT = 120
 

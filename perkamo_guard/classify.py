@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from functools import lru_cache
 from pathlib import Path, PurePath, PurePosixPath
@@ -11,12 +10,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import Classified, Kind, Zone
 
 if TYPE_CHECKING:
     import pathspec
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _EXTENSION_KINDS = {
     ".py": Kind.PYTHON, ".pyi": Kind.PYTHON, ".pyw": Kind.PYTHON,

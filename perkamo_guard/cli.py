@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,13 +13,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from perkamo_guard import __version__
+from perkamo_guard.log import get_logger
 
 if TYPE_CHECKING:
     from perkamo_guard import baseline
     from perkamo_guard.config import Config
     from perkamo_guard.engine import Progress, RunResult
 
-logger = logging.getLogger("perkamo_guard")
+logger = get_logger("perkamo_guard")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Runs over fewer files end before a progress bar would help.
@@ -335,38 +335,16 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
-class SafeFormatter(logging.Formatter):
-    """Format log records so that no scanned text reaches a terminal or CI log raw.
-
-    Messages quote paths and parser errors, and a traceback may quote a
-    line of a scanned file: keys are masked, control characters shown as
-    escapes, and CI logging commands defused.
-    """
-
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
-        from perkamo_guard.snippet import neutralise_line
-
-        return neutralise_line(super().formatMessage(record))
-
-    def format(self, record: logging.LogRecord) -> str:
-        from perkamo_guard.keys import mask_keys
-        from perkamo_guard.report import defuse_output
-        from perkamo_guard.snippet import neutralise
-
-        lines = super().format(record).split("\n")
-        return defuse_output("\n".join(neutralise(mask_keys(line)) for line in lines),
-                                  "text")
-
-
 def _configure_logging(verbose: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    """Show the package's records on stderr at -v (decisions) or -vv (steps).
+
+    NOTE: without -v, logging is never imported (about 5 ms of every
+    start): nothing this package logs then would be shown.
+    """
     if verbose:
-        handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
-    else:
-        handler.setFormatter(SafeFormatter("%(levelname)s: %(message)s"))
-        logging.basicConfig(level=logging.WARNING, handlers=[handler])
+        from perkamo_guard.logsetup import show_records
+
+        show_records(debug=verbose > 1)
 
 
 def _shown(exc: BaseException) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-logger = logging.getLogger(__name__)
+from perkamo_guard.log import get_logger
+
+logger = get_logger(__name__)
 
 CONFIG_FILE = ".perkamo-guard.toml"
 

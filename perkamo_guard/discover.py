@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -10,12 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import FileError
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class Discovered:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -27,6 +26,7 @@ from perkamo_guard.keys import mask_keys
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
+from perkamo_guard.log import get_logger
 from perkamo_guard.prefilter import Prefilter
 from perkamo_guard.model import (
     SCRIPT_KINDS,
@@ -47,7 +47,7 @@ from perkamo_guard.read import (
     read_bytes,
 )
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: A JavaScript file with lines this long on average is minified output.
 _MINIFIED_LINE = 1000

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perkamo_guard.log import get_logger
+
 if TYPE_CHECKING:
     import pathspec
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class GitignoreOracle:

@@ -7,7 +7,6 @@ from every ``"use client"`` module of a Next.js project, transitively.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable
@@ -15,9 +14,10 @@ from pathlib import Path
 
 from perkamo_guard.classify import directive_zone, find_project
 from perkamo_guard.discover import Discovered
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import Zone
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: The files that may be modules of a Next.js project.
 CLIENT_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")

@@ -19,7 +19,6 @@ reported count as not quiet and are scanned again, whole.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from array import array
@@ -28,11 +27,12 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from perkamo_guard.discover import Discovered
+from perkamo_guard.log import get_logger
 
 if TYPE_CHECKING:
     from perkamo_guard.engine import Scanner, Ticker
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Below this many files, forking costs more than it saves.
 MIN_FILES = 200

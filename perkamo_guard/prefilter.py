@@ -22,11 +22,12 @@ answers; tests/test_prefilter.py holds them to it.
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from perkamo_guard.log import get_logger
+
+logger = get_logger(__name__)
 
 #: Bytes searched with ``in`` before Hyperscan is loaded (its import costs
 #: about 20 ms, the time ``in`` needs for about 2 MB of source).

@@ -165,3 +165,19 @@ def test_only_the_chosen_report_module_is_imported(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-c", probe, name], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
         assert proc.stderr.strip() == f"['perkamo_guard.report.{name}_report']"
+
+
+def test_a_run_without_verbose_never_imports_logging(tmp_path: Path) -> None:
+    # logging costs about 5 ms of every start; -v is when anyone reads it.
+    write_tree(tmp_path, {**LEAKY, "many/a.py": "x = 1\n"})
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('logging' in sys.modules, file=sys.stderr))\n"
+        "from perkamo_guard.cli import main\n"
+        "sys.argv = ['perkamo-guard', 'check', *sys.argv[1:], '.']\n"
+        "main()\n"
+    )
+    for flags, imported in (([], "False"), (["-v"], "True")):
+        proc = subprocess.run([sys.executable, "-c", probe, *flags], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.stderr.strip().splitlines()[-1] == imported

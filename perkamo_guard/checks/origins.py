@@ -31,7 +31,6 @@ settings, which allow wildcards and are not Perkamo's; they stay silent.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING
 from perkamo_guard.checks import Context
 from perkamo_guard.config import Config
 from perkamo_guard.keys import mask_keys
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
 from perkamo_guard.originnames import (
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from perkamo_guard.parse.javascript import JsModule
     from perkamo_guard.parse.structured import Node
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Top-level keys by which a document says what it is.
 _DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")

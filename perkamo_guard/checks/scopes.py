@@ -8,13 +8,13 @@ gathered unless a key-scope file is configured or the scope report asks.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from perkamo_guard.checks import Context
 from perkamo_guard.config import ConfigError
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import FileError, Finding, SourceFile, Zone
 from perkamo_guard.parse.literals import literal_spans
 from perkamo_guard.scopes import (
@@ -33,7 +33,7 @@ from perkamo_guard.scopes import (
 )
 from perkamo_guard.sinks import find_sinks
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: ``ctx.shared`` keys: the collector, and the scope report's request for one.
 SHARED = "scopes"

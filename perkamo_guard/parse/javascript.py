@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import functools
 import html
-import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -18,10 +17,12 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
+from perkamo_guard.log import get_logger
+
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree, TreeCursor
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Kinds whose whole text is one script, named after their grammar.
 SCRIPT_DIALECTS = frozenset({"javascript", "typescript", "tsx"})

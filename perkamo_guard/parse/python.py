@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ast
-import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from perkamo_guard.log import get_logger
 from perkamo_guard.model import SourceFile
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass(frozen=True)
