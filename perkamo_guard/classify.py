@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 from perkamo_guard.model import Classified, Kind, Zone
 
@@ -32,10 +33,10 @@ _EXTENSION_KINDS = {
     ".map": Kind.SOURCE_MAP,
 }
 _CODE_SUFFIXES = frozenset({".js", ".ts", ".mjs", ".cjs", ".py", ".json", ".d"})
-_BUNDLE_NAME = re.compile(r"\.(min|bundle|chunk)\.(m?js|cjs)$|^chunk-[\w-]+\.m?js$")
+_BUNDLE_NAME = lazy_compile(r"\.(min|bundle|chunk)\.(m?js|cjs)$|^chunk-[\w-]+\.m?js$")
 #: React Native and Hermes-less bundles: ``index.android.bundle``, ``main.jsbundle``.
-_NATIVE_BUNDLE = re.compile(r"\.(android|ios)\.bundle$|\.jsbundle$")
-_EXAMPLE_ENV = re.compile(r"example|sample|template|dist|defaults?|tpl", re.IGNORECASE)
+_NATIVE_BUNDLE = lazy_compile(r"\.(android|ios)\.bundle$|\.jsbundle$")
+_EXAMPLE_ENV = lazy_compile(r"example|sample|template|dist|defaults?|tpl", re.IGNORECASE)
 
 #: Folders whose files are build output served to browsers (multi-part first).
 _BUILD_OUTPUT = (
@@ -53,11 +54,11 @@ _SERVER_PARTS = frozenset({
     "lambdas", "cron", "jobs", "migrations", "management", "scripts", "bin",
     "cmd",
 })
-_SERVER_NAME = re.compile(
+_SERVER_NAME = lazy_compile(
     r"(^|[.+])server\.[cm]?[jt]sx?$|^route\.[cm]?[jt]sx?$|^middleware\.[jt]s$"
     r"|^(manage|wsgi|asgi|settings)\.py$"
 )
-_TOOL_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.?[\w-]+rc\.[cm]?js$|^gulpfile|^gruntfile")
+_TOOL_CONFIG = lazy_compile(r"\.config\.[cm]?[jt]s$|^\.?[\w-]+rc\.[cm]?js$|^gulpfile|^gruntfile")
 
 _SPA_DEPS = ("vite", "react-scripts", "@angular/core", "vue", "svelte", "preact",
              "@vue/cli-service", "parcel", "solid-js")
@@ -265,11 +266,11 @@ def directive_zone(text: str) -> tuple[Zone, str] | None:
 # NOTE: the possessive loop reads comments as tokens, once each; a
 # backtracking loop tried every way to split them and never ended on long
 # license headers.
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy_compile(
     r"""\A\ufeff?(?:\s+|//[^\n]*+|/\*.*?\*/|["']use strict["'];?)*+["']use (client|server)["']""",
     re.DOTALL,
 )
-_ONLY_IMPORT = re.compile(r"""^\s*import\s+["'](client|server)-only["']""", re.MULTILINE)
+_ONLY_IMPORT = lazy_compile(r"""^\s*import\s+["'](client|server)-only["']""", re.MULTILINE)
 
 
 @lru_cache(maxsize=4096)

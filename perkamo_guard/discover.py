@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 from perkamo_guard.model import FileError
 
@@ -92,7 +92,7 @@ class Excluder:
 
 
 #: A gitignore pattern that names a folder anywhere: ``node_modules/``.
-_FOLDER_NAME = re.compile(r"[^/*?\[\]!\\#\s]+/")
+_FOLDER_NAME = lazy_compile(r"[^/*?\[\]!\\#\s]+/")
 
 
 def display_path(path: Path | str, cwd: Path | str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
@@ -26,6 +25,7 @@ from perkamo_guard.keys import mask_keys
 from perkamo_guard.hygiene import CODES as HYGIENE_CODES
 from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 from perkamo_guard.prefilter import Prefilter
 from perkamo_guard.model import (
@@ -447,9 +447,9 @@ def _binary_text(raw: bytes) -> str | None:
 
 
 #: One pass over a binary file's bytes (its literal prefix makes it fast).
-_KEY_PREFIX = re.compile(rb"sk_(?:live|test)_")
+_KEY_PREFIX = lazy_compile(rb"sk_(?:live|test)_")
 #: The prefix in UTF-16 of either byte order (every other byte NUL).
-_KEY_PREFIX_UTF16 = re.compile(rb"s\x00k\x00_\x00(?:l\x00i\x00v\x00e|t\x00e\x00s\x00t)\x00_")
+_KEY_PREFIX_UTF16 = lazy_compile(rb"s\x00k\x00_\x00(?:l\x00i\x00v\x00e|t\x00e\x00s\x00t)\x00_")
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

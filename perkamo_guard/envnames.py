@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+
+from perkamo_guard.lazy import lazy_compile
 
 #: Prefixes that bundlers inline into browser or mobile code.
 PUBLIC_PREFIXES = (
@@ -16,7 +17,7 @@ _KEY_ENDINGS = frozenset({"KEY", "SK", "TOKEN", "CREDENTIALS"})
 _PUBLIC_WORDS = frozenset({"PUBLISHABLE", "PK", "PUBLIC", "CLIENT", "BROWSER"})
 
 #: A public-prefixed name that mentions Perkamo, anywhere in a text.
-PUBLIC_PERKAMO_NAME = re.compile(
+PUBLIC_PERKAMO_NAME = lazy_compile(
     r"(?<![A-Za-z0-9_])(?:" + "|".join(PUBLIC_PREFIXES) + r")[A-Z0-9_]*PERKAMO[A-Z0-9_]*"
 )
 

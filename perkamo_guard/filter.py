@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import Finding, SourceFile
 
 if TYPE_CHECKING:
     import pathspec
 
-_SUPPRESSION = re.compile(
+_SUPPRESSION = lazy_compile(
     r"(?:#|//|/\*|<!--)[ \t]*perkamo-guard:[ \t]*ignore\[([^\]\n]*)\]([^\n]*)"
 )
 #: Any ``until=`` value, so that a malformed date is reported, not taken as reason.
-_UNTIL = re.compile(r"\buntil=(\S*)")
-_COMMENT_END = re.compile(r"\s*(\*/|-->)\s*$")
+_UNTIL = lazy_compile(r"\buntil=(\S*)")
+_COMMENT_END = lazy_compile(r"\s*(\*/|-->)\s*$")
 
 
 @dataclass

@@ -10,7 +10,6 @@ the baseline apply to them as to any rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.filter import Suppression
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import Finding, Kind, SourceFile
 
 CODES = frozenset({"PG901", "PG902", "PG903"})
@@ -28,7 +28,7 @@ TRIGGER = b"perkamo-guard:"
 _UNCOMMENTED = frozenset({Kind.JSON, Kind.SOURCE_MAP, Kind.BUNDLE})
 #: Prose quotes the syntax to explain it (our own docs do); that is no suppression.
 _PROSE_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".txt")
-_CODE_PIECE = re.compile(r"[^,]+")
+_CODE_PIECE = lazy_compile(r"[^,]+")
 #: A code longer than this is shown cut: it comes from the scanned file.
 _SHOWN_CODE = 24
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from perkamo_guard.classify import directive_zone, find_project
 from perkamo_guard.discover import Discovered
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 from perkamo_guard.model import Zone
 
@@ -21,7 +22,7 @@ logger = get_logger(__name__)
 
 #: The files that may be modules of a Next.js project.
 CLIENT_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
-_IMPORT = re.compile(
+_IMPORT = lazy_compile(
     r"""(?:^|[;\s])(?:import|export)\b[^"';]*?from\s*["']([^"'\n]+)["']"""
     r"""|(?:^|[;\s])import\s*["']([^"'\n]+)["']"""
     r"""|\b(?:require|import)\s*\(\s*["']([^"'\n]+)["']\s*\)""",

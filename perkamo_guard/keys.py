@@ -8,16 +8,18 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from perkamo_guard.lazy import lazy_compile
+
 #: A key starts where no identifier character comes before ``sk_`` (so that
 #: ``risk_live_score`` is not a key) and runs over identifier-ish characters;
 #: placeholders such as ``sk_live_<your key>`` or ``sk_live_...`` stop early.
-KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_])sk_(live|test)_([A-Za-z0-9_\-]*)")
-KEY_PREFIX = re.compile(r"(?<![A-Za-z0-9_])sk_(live|test)_")
+KEY_PATTERN = lazy_compile(r"(?<![A-Za-z0-9_])sk_(live|test)_([A-Za-z0-9_\-]*)")
+KEY_PREFIX = lazy_compile(r"(?<![A-Za-z0-9_])sk_(live|test)_")
 
 #: Bodies of real keys are long runs of letters and digits.
 MIN_BODY = 16
 
-_PLACEHOLDER_WORDS = re.compile(
+_PLACEHOLDER_WORDS = lazy_compile(
     r"x{3}|your|example|fake|dummy|replace|placeholder|changeme|change_me"
     r"|redacted|sample|secret|insert|here|todo|0{6}|1234567|abcdef",
     re.IGNORECASE,
@@ -29,9 +31,9 @@ _PLACEHOLDER_TAILS = ("...", "\u2026", "<", "{", "$", "*", "[", "%")
 #: A key whose underscores a string literal escapes ("sk\u005flive_…"): the
 #: rules do not read it as a key, but no output may show it whole either.
 _UNDERSCORE = r"(?:_|\\u005[fF]|\\x5[fF]|\\137)"
-_ESCAPED_KEY = re.compile(
+_ESCAPED_KEY = lazy_compile(
     rf"(?<![A-Za-z0-9_])sk{_UNDERSCORE}(live|test){_UNDERSCORE}([A-Za-z0-9\-]{{5,}})")
-_B64_LITERAL = re.compile(r"[\"'`](c2tf(?:bGl2ZV|dGVzdF)[A-Za-z0-9+/_\-]{16,120}={0,2})[\"'`]")
+_B64_LITERAL = lazy_compile(r"[\"'`](c2tf(?:bGl2ZV|dGVzdF)[A-Za-z0-9+/_\-]{16,120}={0,2})[\"'`]")
 B64_TRIGGERS = (b"c2tfbGl2ZV", b"c2tfdGVzdF")
 
 

@@ -9,13 +9,13 @@ key names and ``origin-context`` adds context words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from perkamo_guard.config import Config
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.prefilter import Mention
 
 #: Origin keys, normalised (see `normalise`).
@@ -27,10 +27,10 @@ ORIGIN_KEYS = frozenset({
 CONTEXT_WORDS = ("perkamo",)
 #: Whole names (normalised) that make a Perkamo context: the browser SDK.
 CONTEXT_NAMES = frozenset({"browsersdk"})
-_SEPARATORS = re.compile(r"[\s_.\-]+")
+_SEPARATORS = lazy_compile(r"[\s_.\-]+")
 
 
-_WORD_BREAK = re.compile(r"[\s_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
+_WORD_BREAK = lazy_compile(r"[\s_.\-]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 def longest_word(key: str) -> str:
@@ -111,7 +111,7 @@ def context_path(display: str, root: Path) -> PurePosixPath:
 
 
 #: "browser-sdk" and its spellings, in lower-cased text or bytes.
-_FOLDED_SDK = re.compile(r"browser[_\-]?sdk")
+_FOLDED_SDK = lazy_compile(r"browser[_\-]?sdk")
 
 
 def has_context_hint(text: str) -> bool:

@@ -9,7 +9,9 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+from perkamo_guard.lazy import lazy_compile
+
+_CODING = lazy_compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _BINARY_SNIFF = 8192
 
 

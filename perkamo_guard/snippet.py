@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from perkamo_guard.keys import mask_keys
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.text import LineIndex
 
 #: Longest line shown whole; longer lines (minified code) show a window.
@@ -14,13 +15,13 @@ _BEFORE, _AFTER = 60, 100
 #: C0 and C1 controls (ESC starts every ANSI sequence), line and paragraph
 #: separators, bidirectional marks and overrides, and lone surrogates
 #: (undecodable bytes of a file name).
-_CONTROL = re.compile(
+_CONTROL = lazy_compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
     r"\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_WORD = re.compile(r"[A-Za-z0-9]{6,}")
+_WORD = lazy_compile(r"[A-Za-z0-9]{6,}")
 #: Characters that may belong to a key or its base64 form.
-_KEYISH = re.compile(r"[A-Za-z0-9_\-+/=]+")
+_KEYISH = lazy_compile(r"[A-Za-z0-9_\-+/=]+")
 
 
 def neutralise(text: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from perkamo_guard.lazy import lazy_compile
+
+_NEWLINE = lazy_compile(r"\r\n|\r|\n")
 
 
 class LineIndex:

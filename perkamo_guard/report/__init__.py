@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.engine import RunResult
+from perkamo_guard.lazy import lazy_compile
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
@@ -42,12 +43,12 @@ def get_renderer(name: str) -> Callable[[ReportInput], str]:
 
 #: Commands a CI runner obeys anywhere in a line: GitHub's legacy ``##[cmd]``
 #: and Azure Pipelines' ``##vso[cmd]``.
-_ANYWHERE = re.compile(r"##(?=\[|vso\[)", re.IGNORECASE)
+_ANYWHERE = lazy_compile(r"##(?=\[|vso\[)", re.IGNORECASE)
 #: GitHub's ``::cmd::`` counts only at the start of a line, after whitespace.
-_LINE_START = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
+_LINE_START = lazy_compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
 #: Characters a terminal acts on that JSON and XML writers leave raw: DEL,
 #: C1 controls (U+009B is CSI), bidirectional marks and overrides.
-_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_RAW = lazy_compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def defuse_output(output: str, name: str) -> str:
