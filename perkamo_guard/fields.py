@@ -15,9 +15,10 @@ names a yes/no fact, not the secret itself.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
+
+from perkamo_guard.lazy import lazy_compile
 
 #: PG301: what an event payload must never carry, by category.
 SENSITIVE: dict[str, tuple[str, ...]] = {
@@ -77,7 +78,7 @@ FLAG_PREFIXES = frozenset({
     "hide", "with", "without", "no",
 })
 
-_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_WORDS = lazy_compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ Decisions where DESIGN.md is silent:
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field, replace
+
+from perkamo_guard.lazy import lazy_compile
 
 #: Hosts for which plain http is fine (PG204), in serialised form.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
@@ -70,18 +71,18 @@ _CSP_BARE_KEYWORDS = frozenset(
     }
 )  # fmt: skip
 
-_CSP_QUOTED_SOURCE = re.compile(r"'(?:nonce|sha256|sha384|sha512)-[^'\s]*'")
+_CSP_QUOTED_SOURCE = lazy_compile(r"'(?:nonce|sha256|sha384|sha512)-[^'\s]*'")
 _CSP_HEADERS = (
     "content-security-policy:",
     "content-security-policy-report-only:",
 )
 
-_PIECE = re.compile(r"[^,\s]+")
-_WORD = re.compile(r"[^,;\s]+")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_PORT_THEN_END = re.compile(r"[0-9]+(?:[/?#\\]|$)")
-_AUTHORITY_END = re.compile(r"[/?#\\]")
-_DOMAIN_CHARS = re.compile(r"[a-z0-9_.\-]*")
+_PIECE = lazy_compile(r"[^,\s]+")
+_WORD = lazy_compile(r"[^,;\s]+")
+_SCHEME = lazy_compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_PORT_THEN_END = lazy_compile(r"[0-9]+(?:[/?#\\]|$)")
+_AUTHORITY_END = lazy_compile(r"[/?#\\]")
+_DOMAIN_CHARS = lazy_compile(r"[a-z0-9_.\-]*")
 _IPV4_DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdef"}
 # NOTE: the idna codec implements IDNA 2003, which maps these four
 # characters away; browsers (UTS 46, non-transitional) keep them, so the

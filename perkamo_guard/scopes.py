@@ -25,6 +25,7 @@ from pathlib import Path
 
 from perkamo_guard.config import ConfigError
 from perkamo_guard.discover import display_path
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import Finding
 
 #: The scope each endpoint needs, by route, with its method (DESIGN).
@@ -51,15 +52,15 @@ MANIFESTS = frozenset({
 #: Test code calls no real endpoint: its folders and file names.
 _TEST_FOLDERS = frozenset({"tests", "test", "__tests__", "__mocks__", "spec", "e2e",
                            "cypress", "playwright"})
-_TEST_FILE = re.compile(r"^(?:test_.*\.py|.*_test\.py|conftest\.py"
+_TEST_FILE = lazy_compile(r"^(?:test_.*\.py|.*_test\.py|conftest\.py"
                         r"|.*\.(?:test|spec)\.[cm]?[jt]sx?)$")
 #: A Perkamo route in a literal; the host before it is optional.
-ROUTE = re.compile(
+ROUTE = lazy_compile(
     r"(?P<host>(?:https?:)?//api\.perkamo\.com(?::\d+)?)?"
     r"/v1/(?P<route>events:batch|events|identify|program|usage|rewards/redeem"
     r"|profile/|admin/config/)(?![\w-])", re.IGNORECASE)
 #: A variable that names a Perkamo server key: PERKAMO_SECRET_KEY, PERKAMO_JOBS_KEY.
-KEY_NAME = re.compile(
+KEY_NAME = lazy_compile(
     r"\b(?:[A-Z0-9]+_)*PERKAMO(?:_[A-Z0-9]+)*_(?:SECRET_KEY|API_KEY|SECRET|KEY)\b")
 
 

@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 
 from perkamo_guard.fields import field_table
 from perkamo_guard.keys import find_keys, mask
+from perkamo_guard.lazy import lazy_compile
 
 #: Stands for a run-time part inside the joined text of a value.
 DYNAMIC = "\x00"
 
 #: 13 to 19 digits, single spaces or dashes allowed between them, not part
 #: of a longer word or identifier.
-_CARD = re.compile(r"(?<![\w.-])[2-6](?:[ -]?\d){12,18}(?![\w.-])")
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"\b[Bb]earer[ \t]+(?:\x00|[A-Za-z0-9\-._~+/]{16,}=*)")
-_QUERY_PARAMETER = re.compile(r"[?&#;]([A-Za-z0-9_.\-\[\]]{1,64})=([^&#\s]+)")
-_URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:?#]+:[^\s/@?#]+@")
+_CARD = lazy_compile(r"(?<![\w.-])[2-6](?:[ -]?\d){12,18}(?![\w.-])")
+_JWT = lazy_compile(r"eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+_BEARER = lazy_compile(r"\b[Bb]earer[ \t]+(?:\x00|[A-Za-z0-9\-._~+/]{16,}=*)")
+_QUERY_PARAMETER = lazy_compile(r"[?&#;]([A-Za-z0-9_.\-\[\]]{1,64})=([^&#\s]+)")
+_URL_PASSWORD = lazy_compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:?#]+:[^\s/@?#]+@")
 #: A value shorter than this is hidden whole; longer ones keep their ends.
 _SHORTEST_SHOWN = 16
 

@@ -78,3 +78,17 @@ def test_base64_literal_that_decodes_to_a_key_is_found() -> None:
 
 def test_base64_of_ordinary_text_is_silent() -> None:
     assert list(find_encoded_keys('atob("V2VsY29tZSBiYWNrIQ==")')) == []
+def test_env_files_are_parsed_without_loading_the_rest_of_python_dotenv() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io\n"
+        "from perkamo_guard.checks.keys import dotenv_parser\n"
+        "parser = dotenv_parser()\n"
+        "keys = [b.key for b in parser.parse_stream(io.StringIO('A=1\\nexport B=\"x\"\\n'))]\n"
+        "print(keys, 'dotenv.main' in sys.modules, 'logging' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "['A', 'B'] False False"

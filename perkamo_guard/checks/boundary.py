@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from perkamo_guard.checks import Context
 from perkamo_guard.fields import split_words
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 from perkamo_guard.parse.literals import literal_spans
 from perkamo_guard.sinks import ANY_ROUTE, SinkCall, find_sinks
@@ -36,23 +37,23 @@ from perkamo_guard.sinks import ANY_ROUTE, SinkCall, find_sinks
 #: bundlers write URLs inside JSON strings.
 _HOST_URL = (r"(?:(?:https?|wss?):)?(?:\\?/){2}api\.perkamo\.com(?::\d+)?(?![\w.-])"
              r"(?P<path>(?:[^\s\"'`<>\\]|\\/)*)")
-_HOST = re.compile(_HOST_URL, re.IGNORECASE)
-_QUOTED_HOST = re.compile(r"(?<=[\"'`])" + _HOST_URL, re.IGNORECASE)
+_HOST = lazy_compile(_HOST_URL, re.IGNORECASE)
+_QUOTED_HOST = lazy_compile(r"(?<=[\"'`])" + _HOST_URL, re.IGNORECASE)
 #: A relative preview or profile route (the app's own proxy forwards it).
 _RELATIVE_URL = r"(?P<path>\\?/v1\\?/(?:client|profiles?)(?![\w-])(?:[^\s\"'`<>\\]|\\/)*)"
-_RELATIVE = re.compile(r"(?<![\w.:/-])" + _RELATIVE_URL)
-_QUOTED_RELATIVE = re.compile(r"(?<=[\"'`])" + _RELATIVE_URL)
-_V1 = re.compile(r"/v1(?:[/$?#]|$)")
-_STREAM_ROUTE = re.compile(r"/v1/(?:client/)?profiles?(?:/[^/]*)?/stream",
+_RELATIVE = lazy_compile(r"(?<![\w.:/-])" + _RELATIVE_URL)
+_QUOTED_RELATIVE = lazy_compile(r"(?<=[\"'`])" + _RELATIVE_URL)
+_V1 = lazy_compile(r"/v1(?:[/$?#]|$)")
+_STREAM_ROUTE = lazy_compile(r"/v1/(?:client/)?profiles?(?:/[^/]*)?/stream",
                            re.IGNORECASE)
-_STREAM_TOKEN = re.compile(r"stream[_-]?token", re.IGNORECASE)
-_IDENTIFIER_CHARS = re.compile(r"[\w$-]*")
+_STREAM_TOKEN = lazy_compile(r"stream[_-]?token", re.IGNORECASE)
+_IDENTIFIER_CHARS = lazy_compile(r"[\w$-]*")
 #: Cheap text tests that decide whether a file needs more than a glance.
-_PREVIEW_HINT = re.compile(
+_PREVIEW_HINT = lazy_compile(
     r"\\?/v1\\?/client|\\?/v1\\?/profiles?\\?/\S*?stream|stream[_-]?token", re.IGNORECASE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HTML_COMMENT = lazy_compile(r"<!--.*?-->", re.DOTALL)
 #: Browser-only globals: JavaScript of unknown zone that uses them runs in a page.
-_DOM = re.compile(
+_DOM = lazy_compile(
     r"\b(?:document|window)\.|\baddEventListener\(|\b(?:local|session)Storage\b")
 _COMMENT_LINE = ("#", "//", "/*", "*")
 _MAX_SHOWN = 60

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
 from perkamo_guard.checks import Context
 from perkamo_guard.envnames import (
@@ -15,25 +19,26 @@ from perkamo_guard.envnames import (
     names_secret_key,
 )
 from perkamo_guard.keys import KEY_PREFIX, KeyMatch, find_encoded_keys, find_keys, mask
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 
 #: A key prefix that ends a literal: the key may continue in the next piece.
-_SPLIT_HINT = re.compile(r"""sk_(?:live|test)_["'`]""")
+_SPLIT_HINT = lazy_compile(r"""sk_(?:live|test)_["'`]""")
 #: What may join two pieces of a split key: ``+``, a line continuation, nothing.
-_JOIN = re.compile(r"""\s*(?:\+|\\)?\s*""")
-_PIECE = re.compile(r"""(["'`])([A-Za-z0-9]*)\1""")
+_JOIN = lazy_compile(r"""\s*(?:\+|\\)?\s*""")
+_PIECE = lazy_compile(r"""(["'`])([A-Za-z0-9]*)\1""")
 #: ``process.env.NAME``, ``process.env["NAME"]``, ``import.meta.env.NAME``.
-_ENV_READ = re.compile(
+_ENV_READ = lazy_compile(
     r"""(?:process\.env|import\.meta\.env)\s*(?:\?\.|\.)\s*([A-Za-z_]\w*)"""
     r"""|(?:process\.env|import\.meta\.env)\s*\[\s*["'`]([A-Za-z_]\w*)["'`]\s*\]"""
 )
-_ENV_DESTRUCTURE = re.compile(r"\{([^{}]{1,2000})\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
-_DESTRUCTURED_NAME = re.compile(r"(?:^|,)\s*([A-Za-z_]\w*)")
+_ENV_DESTRUCTURE = lazy_compile(r"\{([^{}]{1,2000})\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+_DESTRUCTURED_NAME = lazy_compile(r"(?:^|,)\s*([A-Za-z_]\w*)")
 _COMMENT_START = ("#", "//", "/*", "*", "<!--")
-_SOURCES_CONTENT = re.compile(r'"sourcesContent"\s*:\s*\[')
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SOURCES_CONTENT = lazy_compile(r'"sourcesContent"\s*:\s*\[')
+_JSON_STRING = lazy_compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 #: A line break inside a JSON string (CRLF, CR or LF), or an escaped backslash.
-_JSON_ESCAPE = re.compile(r"\\\\|\\r\\n|\\r|\\n")
+_JSON_ESCAPE = lazy_compile(r"\\\\|\\r\\n|\\r|\\n")
 
 
 def check(file: SourceFile, ctx: Context) -> Iterator[Finding]:
@@ -201,7 +206,7 @@ _INLINING_KEYS = (
 )
 _INLINING_CALLS = (("DefinePlugin", "webpack DefinePlugin"),
                    ("EnvironmentPlugin", "webpack EnvironmentPlugin"))
-_BUNDLER_HINT = re.compile(r"^(next|vite|vitest|astro|svelte|remix|nuxt|app)\.config\."
+_BUNDLER_HINT = lazy_compile(r"^(next|vite|vitest|astro|svelte|remix|nuxt|app)\.config\."
                            r"|DefinePlugin|EnvironmentPlugin", re.MULTILINE)
 
 
@@ -238,7 +243,7 @@ def _inlining_setting(file_name: str, context: tuple[str, ...]) -> str | None:
 #: Next.js data functions: they run on the server only, and the bundler
 #: removes them from the page's client code.
 _DATA_FUNCTIONS = frozenset({"getServerSideProps", "getStaticProps", "getStaticPaths"})
-_DATA_FUNCTION = re.compile(r"\b(?:getServerSideProps|getStaticProps|getStaticPaths)\b")
+_DATA_FUNCTION = lazy_compile(r"\b(?:getServerSideProps|getStaticProps|getStaticPaths)\b")
 
 
 def _server_only_spans(file: SourceFile) -> list[tuple[int, int]]:
@@ -297,9 +302,7 @@ class EnvEntry:
 
 def env_entries(file: SourceFile) -> Iterator[EnvEntry]:
     """Parse an env file with python-dotenv's parser, keeping name offsets."""
-    from dotenv.parser import parse_stream
-
-    for binding in parse_stream(io.StringIO(file.text)):
+    for binding in dotenv_parser().parse_stream(io.StringIO(file.text)):
         if binding.error or binding.key is None:
             continue
         line = binding.original.line
@@ -411,3 +414,30 @@ def _original_position(text: str, contents: list[tuple[int, int]],
             line = sum(m.group() != "\\\\" for m in breaks) + 1
             return f" (original source {name} line {line})"
     return ""
+
+
+@cache
+def dotenv_parser() -> ModuleType:
+    """python-dotenv's parser module, loaded without the package around it.
+
+    NOTE: ``import dotenv.parser`` first runs the package's ``__init__``,
+    which imports ``dotenv.main`` and with it logging, tempfile and shutil:
+    9 ms for a parser that needs only codecs and re. The parser's file is
+    loaded on its own where the package keeps it, else imported as usual.
+    """
+    try:
+        spec = importlib.util.find_spec("dotenv")  # finds the package, runs nothing
+        if spec is not None and spec.submodule_search_locations:
+            path = os.path.join(spec.submodule_search_locations[0], "parser.py")
+            own = importlib.util.spec_from_file_location("perkamo_guard._dotenv_parser", path)
+            if own is not None and own.loader is not None:
+                module = importlib.util.module_from_spec(own)
+                own.loader.exec_module(module)
+                if callable(getattr(module, "parse_stream", None)):
+                    return module
+    except Exception:  # noqa: BLE001 - another layout or version: the usual import
+        pass
+    import dotenv.parser
+
+    return dotenv.parser
+

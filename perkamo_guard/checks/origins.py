@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from perkamo_guard.checks import Context
 from perkamo_guard.config import Config
 from perkamo_guard.keys import mask_keys
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile
 from perkamo_guard.origin import OriginVerdict, check_origin, split_origin_list
@@ -66,14 +67,14 @@ _DECLARING_KEYS = ("$schema", "schema", "apiversion", "kind")
 ADMIN_CONFIG_ROUTE = "/v1/admin/config"
 
 #: An entry that a template or the shell fills in: not ours to judge.
-_TEMPLATE = re.compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
-_PLACEHOLDER = re.compile(r"<[^<>]*>")
-_USERINFO = re.compile(r"(//[^/@\s:]*:)([^/@\s]+)@")
-_ENV_ASSIGN = re.compile(r"[ \t]*=[ \t]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TEMPLATE = lazy_compile(r"\$\{|\{\{|\{%|%\(|^\$[A-Za-z_]")
+_PLACEHOLDER = lazy_compile(r"<[^<>]*>")
+_USERINFO = lazy_compile(r"(//[^/@\s:]*:)([^/@\s]+)@")
+_ENV_ASSIGN = lazy_compile(r"[ \t]*=[ \t]*")
+_ENV_NAME = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Lock files (package-lock.json, pnpm-lock.yaml, poetry.lock): read as text
 #: by the key rules, never parsed.
-_LOCK_FILE = re.compile(r"(?:^|[-.])lock(?:\.json|\.ya?ml)?$|^npm-shrinkwrap\.json$")
+_LOCK_FILE = lazy_compile(r"(?:^|[-.])lock(?:\.json|\.ya?ml)?$|^npm-shrinkwrap\.json$")
 _MAX_SHOWN = 60
 #: Code: Python, and JS/TS on its own or in the script blocks of a page.
 _CODE_KINDS = frozenset({Kind.PYTHON, Kind.HTML, *SCRIPT_KINDS})
@@ -423,4 +424,4 @@ def _hide_password(finding: Finding) -> Finding:
     return finding if snippet == finding.snippet else replace(finding, snippet=snippet)
 
 
-_TRIGGER = re.compile(r"rigin|RIGIN")
+_TRIGGER = lazy_compile(r"rigin|RIGIN")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from perkamo_guard.checks import Context
 from perkamo_guard.fields import FieldTable, field_table
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import Finding, SourceFile
 from perkamo_guard.sinks import (
     PConst,
@@ -37,10 +38,10 @@ _ADVICE = {
     "url-password": "remove the credentials from the URL",
 }
 #: A literal that only stands in for a value: "", "***", "[REDACTED]".
-_REDACTED = re.compile(
+_REDACTED = lazy_compile(
     r"[\W_xX]*(?:redacted|filtered|hidden|masked|removed|omitted)?[\W_]*", re.IGNORECASE)
 #: Words of a snippet that may be pieces of a secret cut by the window.
-_SNIPPET_WORD = re.compile(r"[A-Za-z0-9_\-.~+/]{8,}")
+_SNIPPET_WORD = lazy_compile(r"[A-Za-z0-9_\-.~+/]{8,}")
 
 
 @dataclass(frozen=True)

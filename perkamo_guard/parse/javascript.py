@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
 
 if TYPE_CHECKING:
@@ -112,10 +113,10 @@ def walk(node: Node) -> Iterator[Node]:
 
 # Script blocks -------------------------------------------------------------
 
-_TAG_NAME = re.compile(r"[A-Za-z][^\s/>]*")
-_ATTRIBUTE_NAME = re.compile(r"[^\s/>=]+")
-_EQUALS = re.compile(r"\s*=\s*")
-_UNQUOTED_VALUE = re.compile(r"[^\s>]*")
+_TAG_NAME = lazy_compile(r"[A-Za-z][^\s/>]*")
+_ATTRIBUTE_NAME = lazy_compile(r"[^\s/>=]+")
+_EQUALS = lazy_compile(r"\s*=\s*")
+_UNQUOTED_VALUE = lazy_compile(r"[^\s>]*")
 # NOTE: a raw-text element runs to the first closing tag, whatever the
 # script's own syntax says, as browsers and component compilers read it.
 _RAW_TEXT_END = {
@@ -296,8 +297,8 @@ _BYTES_PER_PROGRESS_CALL = 4
 _SECONDS = 2.0
 _BYTES_PER_SECOND = 100_000
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NON_ASCII = lazy_compile(r"[^\x00-\x7f]+")
+_SURROGATE = lazy_compile(r"[\ud800-\udfff]")
 
 
 def _encode(text: str) -> tuple[bytes, str]:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SourceFile
 from perkamo_guard.parse.python import PythonSyntaxError, node_offset, parse_ast
 
@@ -28,9 +29,9 @@ Labels = tuple[str, ...]
 #: The label for a place that has no name we can read (a computed key).
 UNKNOWN = "?"
 
-_PREFIX_AND_QUOTE = re.compile(r"""([rRuUbBfF]{0,2})('''|\"\"\"|'|")""")
+_PREFIX_AND_QUOTE = lazy_compile(r"""([rRuUbBfF]{0,2})('''|\"\"\"|'|")""")
 #: A line at column 0 that continues the statement before it.
-_CONTINUATION = re.compile(r"[)\]}#]|(?:else|elif|except|finally|case)\b")
+_CONTINUATION = lazy_compile(r"[)\]}#]|(?:else|elif|except|finally|case)\b")
 #: How many top-level pieces one statement may span in the fallback.
 _MAX_MERGE = 8
 #: Methods that turn one literal string into a list of its parts.

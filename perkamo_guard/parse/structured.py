@@ -43,6 +43,7 @@ from tomlkit.items import (
 from tomlkit.exceptions import ParseError
 from tomlkit.parser import Parser as TomlkitParser
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.text import LineIndex
 
 Scalar = str | int | float | bool | None
@@ -563,7 +564,7 @@ def _content_start(text: str, event: ScalarEvent | CollectionStartEvent) -> int:
     return pos
 
 
-_PROPERTY = re.compile(r"[&!][^ \t\r\n]*(?:[ \t\r\n]+|#[^\r\n]*)*")
+_PROPERTY = lazy_compile(r"[&!][^ \t\r\n]*(?:[ \t\r\n]+|#[^\r\n]*)*")
 
 
 def _block_scalar_body(text: str, start: int, end: int) -> tuple[int, int]:
@@ -581,7 +582,7 @@ def _block_scalar_body(text: str, start: int, end: int) -> tuple[int, int]:
     return body, stop
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = lazy_compile(r"\r\n|\r|\n")
 
 
 def _yaml_error(text: str, exc: Exception) -> StructuredError:

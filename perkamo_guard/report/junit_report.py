@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import FileError, Finding
 from perkamo_guard.report import ReportInput, severity_of
 from perkamo_guard.report.text_report import summary
 
 #: Characters XML 1.0 forbids even as references; scanned text may hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = lazy_compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SUITE = "perkamo-guard"
 
 

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from perkamo_guard.lazy import lazy_compile
+
 #: A span of the file's text: character offsets of a start and an end.
 Span = tuple[int, int]
 
@@ -28,7 +30,7 @@ CLIENT_ERRORS = frozenset({400, 401, 403})
 RATE_LIMITED = 429
 
 #: Names that hold a transaction id (PG502); a request id for tracing does not.
-_TRANSACTION_NAME = re.compile(r"transaction|txn|idempoten", re.IGNORECASE)
+_TRANSACTION_NAME = lazy_compile(r"transaction|txn|idempoten", re.IGNORECASE)
 
 
 def is_transaction_name(name: str) -> bool:

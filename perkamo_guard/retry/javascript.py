@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.retry import (
     Cond,
     Flow,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
     from perkamo_guard.parse.javascript import JsModule
 
-_RETRY_WORDS = re.compile(r"attempt|retr(?:y|ies)|tries|backoff|delay", re.IGNORECASE)
+_RETRY_WORDS = lazy_compile(r"attempt|retr(?:y|ies)|tries|backoff|delay", re.IGNORECASE)
 _PACKAGES = {"$fetch": "ofetch", "ofetch": "ofetch", "axios": "axios", "ky": "ky",
              "got": "got", "superagent": "superagent", "pRetry": "p-retry",
              "axiosRetry": "axios-retry"}

@@ -14,6 +14,7 @@ import http
 import re
 from collections.abc import Sequence
 
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SourceFile
 from perkamo_guard.parse.python import node_offset
 from perkamo_guard.retry import (
@@ -49,7 +50,7 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMBINERS = (ast.BitOr, ast.BitAnd)
 Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
 
-_RETRY_WORDS = re.compile(r"attempt|retr(?:y|ies)|tries|backoff|delay", re.IGNORECASE)
+_RETRY_WORDS = lazy_compile(r"attempt|retr(?:y|ies)|tries|backoff|delay", re.IGNORECASE)
 _CLIENT_MODULES = ("requests", "httpx", "aiohttp", "urllib", "urllib3")
 _EXPONENTIAL_WAITS = frozenset({"wait_exponential", "wait_random_exponential",
                                 "wait_exponential_jitter", "expo", "fibo"})

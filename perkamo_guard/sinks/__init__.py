@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from perkamo_guard.config import Config, EventSink
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SCRIPT_KINDS, Kind, SourceFile
 
 #: The Perkamo API host; a URL naming another host is not a Perkamo call.
@@ -211,7 +212,7 @@ class UrlMatch:
     base: str
 
 
-_SCHEME = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([^/?#\x00]*)")
+_SCHEME = lazy_compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([^/?#\x00]*)")
 _FIXED_ROUTES = frozenset({
     "/v1/events", "/v1/events:batch", "/v1/identify", "/v1/program", "/v1/usage",
     "/v1/rewards/redeem",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from perkamo_guard.config import Config, EventSink
+from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SourceFile
 from perkamo_guard.parse.scripts import script_modules
 from perkamo_guard.sinks import (
@@ -954,7 +954,7 @@ def _number(text: str) -> int | float | None:
             return None
 
 
-_UNICODE = re.compile(r"\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
+_UNICODE = lazy_compile(r"\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 
 
 def _unescape(sequence: str) -> str:
