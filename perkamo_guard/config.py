@@ -80,7 +80,13 @@ class Config:
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """Find the nearest configuration from ``start`` upward."""
+    """Find the nearest configuration from ``start`` upward, up to the root
+    of the git repository that holds ``start``.
+
+    NOTE: a repository checked out inside another project (a vendored
+    copy, a test fixture, a CI workspace) is scanned by its own rules: the
+    outer project's ``select`` or ``exclude`` must not hide its findings.
+    """
     for directory in (start, *start.parents):
         own = directory / CONFIG_FILE
         if own.is_file():
@@ -90,6 +96,8 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             table = _read_toml(pyproject).get("tool", {}).get("perkamo-guard")
             if table is not None:
                 return pyproject, table
+        if (directory / ".git").exists():
+            break  # the repository's root (.git is a file in a worktree)
     return None
 
 

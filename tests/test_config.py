@@ -59,3 +59,15 @@ def test_our_broken_table_in_pyproject_is_reported(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.perkamo-guard\nfail-on = 1\n")
     with pytest.raises(ConfigError, match="cannot read configuration"):
         find_config(tmp_path)
+
+
+def test_configuration_is_looked_for_no_further_than_the_repository_root(
+        tmp_path: Path) -> None:
+    from perkamo_guard.config import find_config
+
+    (tmp_path / "pyproject.toml").write_text('[tool.perkamo-guard]\nignore = ["PG1"]\n')
+    inner = tmp_path / "vendor" / "sdk"
+    (inner / "src").mkdir(parents=True)
+    (inner / ".git").write_text("gitdir: ../../.git/modules/sdk\n")  # a submodule
+    assert find_config(inner / "src") is None
+    assert find_config(tmp_path / "vendor") == (tmp_path / "pyproject.toml", {"ignore": ["PG1"]})
