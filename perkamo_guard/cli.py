@@ -263,9 +263,7 @@ def _with_keys(config: Config, keys_path: Path | None) -> Config:
     any file is scanned.
     """
     if keys_path is not None:
-        from dataclasses import replace
-
-        config = replace(config, key_scopes=str(keys_path.resolve()))
+        config = config._replace(key_scopes=str(keys_path.resolve()))
     if config.key_scopes:
         from perkamo_guard.config import ConfigError
         from perkamo_guard.scopes import load_keys

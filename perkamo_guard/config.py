@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -52,11 +51,12 @@ class EventSink(NamedTuple):
     payload: int | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """The settings of one run, after the file and the command line."""
 
-    root: Path = field(default_factory=Path.cwd)
+    #: The folder the configuration came from (the working directory when
+    #: none did); every use resolves it.
+    root: Path = Path()
     source: Path | None = None
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()

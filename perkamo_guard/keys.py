@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -93,6 +91,9 @@ def find_encoded_keys(text: str, limit: int = 50) -> Iterator[KeyMatch]:
 
 
 def _decode_base64(literal: str) -> str | None:
+    import base64  # NOTE: only files with a base64 key prefix get here
+    import binascii
+
     padded = literal + "=" * (-len(literal) % 4)
     try:
         raw = base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
