@@ -10,8 +10,10 @@ it took, the indexes of its quiet and skipped files, and of the files that
 may be ``"use client"`` modules. The scanner then walks the files in
 order, counts the quiet ones and scans every other file itself, so the
 result is the one a serial run gives and the rule families keep their
-state (``finish``) in one process. This process may scan a file of its
-own runs at once (``early``): the workers go on with the queue meanwhile.
+state (``finish``) in one process. This process may scan a file that is
+not quiet at once (``early``), one of its own runs or one a worker names
+through a second pipe as soon as it finds it: the workers go on with the
+queue meanwhile, and a run's loud files are not left for after it.
 
 A worker that fails or dies costs time, not findings: the runs nobody
 reported count as not quiet and are scanned again, whole.
@@ -101,13 +103,16 @@ def triage(scanner: Scanner, found: Sequence[Discovered], jobs: int,
         _fill(writer, len(runs))
     finally:
         os.close(writer)  # an empty queue then reads as its end, in every process
-    children = [child for child in (_fork(scanner, found, runs, reader)
+    children = [child for child in (_fork(scanner, found, runs, reader, early is not None)
                                     for _ in range(jobs - 1)) if child is not None]
+    named = _Named([loud for _, _, loud in children if loud is not None], found, early)
     try:
-        result = _triage(scanner, found, runs, _queue(reader), ticker, early, jobs)
+        result = _triage(scanner, found, runs, _queue(reader), ticker, early, jobs, named)
+        named.take(result, wait=True)
     finally:
         os.close(reader)
-    for pid, answer in children:
+        named.close()
+    for pid, answer, _ in children:
         result.update(_collect(pid, answer, len(runs)))
     for run in set(range(len(runs))) - result.runs:
         # NOTE: a worker died with these runs; any file may be a "use client"
@@ -152,9 +157,50 @@ def _queue(reader: int) -> Iterator[int]:
         yield int.from_bytes(taken, sys.byteorder)
 
 
+class _Named:
+    """The files that workers name as not quiet, as they find them."""
+
+    def __init__(self, pipes: list[int], found: Sequence[Discovered],
+                 early: Early | None) -> None:
+        self._pipes = pipes
+        self._found = found
+        self._early = early
+        for pipe in pipes:
+            os.set_blocking(pipe, False)
+
+    def take(self, result: Triage, wait: bool = False) -> None:
+        """Offer ``early`` the files named so far; with ``wait``, every file
+        until the workers have closed their pipes."""
+        import select  # NOTE: only runs that fork get here
+
+        while self._pipes:
+            ready = select.select(self._pipes, [], [])[0] if wait else self._pipes
+            for pipe in ready:
+                try:
+                    # NOTE: each index is one 4-byte write, which a pipe
+                    # never splits; a read of a multiple of 4 gets whole ones.
+                    data = os.read(pipe, 4096)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    self._pipes.remove(pipe)
+                    os.close(pipe)
+                    continue
+                for index in array("I", data[: len(data) - len(data) % 4]):
+                    if self._early is not None and self._early(index, self._found[index]):
+                        result.done.add(index)
+            if not wait:
+                return
+
+    def close(self) -> None:
+        for pipe in self._pipes:
+            os.close(pipe)
+        self._pipes = []
+
+
 def _triage(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int, int]],
             taken: Iterator[int], ticker: Ticker | None = None, early: Early | None = None,
-            scale: int = 1) -> Triage:
+            scale: int = 1, named: _Named | None = None) -> Triage:
     result = Triage()
     seen = 0
     for run in taken:
@@ -177,28 +223,41 @@ def _triage(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int,
         seen += runs[run][1] - runs[run][0]
         if ticker is not None:
             ticker.to(seen * scale)
+        if named is not None:
+            named.take(result)
     return result
 
 
 def _fork(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int, int]],
-          queue: int) -> tuple[int, int] | None:
-    """Start a worker on the shared queue; its pid and the pipe it answers on."""
+          queue: int, name_loud: bool) -> tuple[int, int, int | None] | None:
+    """Start a worker on the shared queue; its pid, the pipe it answers on,
+    and (with ``name_loud``) the pipe on which it names each file that is
+    not quiet as soon as it finds one."""
     reader, writer = os.pipe()
+    loud_reader, loud_writer = os.pipe() if name_loud else (None, None)
     try:
         pid = os.fork()
     except OSError:
         logger.debug("cannot fork a worker", exc_info=True)
-        os.close(reader)
-        os.close(writer)
+        for end in (reader, writer, loud_reader, loud_writer):
+            if end is not None:
+                os.close(end)
         return None
     if pid:
         os.close(writer)
-        return pid, reader
+        if loud_writer is not None:
+            os.close(loud_writer)
+        return pid, reader, loud_reader
     # The worker: answer, then leave without running the parent's cleanup.
     status = 1
     try:
         os.close(reader)
-        done = _triage(scanner, found, runs, _queue(queue))
+        if loud_reader is not None:
+            os.close(loud_reader)
+        name = None if loud_writer is None else _namer(loud_writer)
+        done = _triage(scanner, found, runs, _queue(queue), early=name)
+        if loud_writer is not None:
+            os.close(loud_writer)  # the parent waits for this end before it reads the answer
         payload = array("Q", [len(done.runs), len(done.quiet), len(done.skipped),
                               *sorted(done.runs), *sorted(done.quiet),
                               *sorted(done.skipped), *sorted(done.hinted)])
@@ -207,6 +266,17 @@ def _fork(scanner: Scanner, found: Sequence[Discovered], runs: list[tuple[int, i
         status = 0
     finally:
         os._exit(status)
+
+
+def _namer(pipe: int) -> Early:
+    """An ``early`` for a worker: it names the file to this process's parent,
+    which scans it, and leaves it to the parent (False)."""
+
+    def name(index: int, _: Discovered) -> bool:
+        os.write(pipe, index.to_bytes(4, sys.byteorder))
+        return False
+
+    return name
 
 
 def _collect(pid: int, reader: int, runs: int) -> Triage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from perkamo_guard.catalogue import expand_codes
 from perkamo_guard.config import Config
 from perkamo_guard.discover import Discovered
 from perkamo_guard.engine import Scanner
-from tests.conftest import write_tree
+from tests.conftest import run_cli, write_tree
 
 KEY = "sk_live_" + "7Hq2Lm9Vx4Rt8Kp3Nz6Wb1Cd"
 
@@ -60,8 +61,9 @@ def test_every_run_goes_to_one_process_and_early_scans_count_as_done(
     loud = {i for i, item in enumerate(found) if "leak" in item.display}
     assert result.runs == set(range(len(parallel._runs(len(found)))))
     assert result.quiet == set(range(len(found))) - loud
-    assert set(offered) == result.done and result.done <= loud and len(offered) == len(
-        set(offered))
+    # The workers name their loud files as they find them: every one is
+    # offered to this process, once, before the triage returns.
+    assert set(offered) == result.done == loud and len(offered) == len(set(offered))
     alone = parallel.triage(scanner, found, 1, early=lambda index, item: True)
     assert alone.done == loud and alone.quiet == result.quiet
     serial = Scanner(Config(root=tmp_path), expand_codes(["ALL"]), jobs=1).scan(["."])
@@ -105,3 +107,17 @@ def test_quiet_binary_and_loud_files_are_counted_as_a_serial_run_counts_them(
     assert runs[0].findings == runs[1].findings
     assert (runs[0].files_scanned, runs[0].files_skipped) == (runs[1].files_scanned,
                                                               runs[1].files_skipped)
+
+
+def test_an_answer_larger_than_a_pipe_holds_does_not_stall_the_run(tmp_path: Path) -> None:
+    # 30,000 quiet indexes are 240 KB of answer, more than a pipe buffers:
+    # the worker must close the pipe that names loud files before it writes
+    # the answer, since this process reads that pipe to its end first. Run
+    # as a command with a time limit, so that a stall fails the test.
+    files = {f"d{i // 500}/f{i}.txt": "x" for i in range(30_000)}
+    files["d0/leak.txt"] = f"KEY={KEY}\n"
+    write_tree(tmp_path, files)
+    run = run_cli("check", "--jobs", "2", "--format", "json", ".", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    assert [f["path"] for f in report["findings"]] == ["d0/leak.txt"]
+    assert report["summary"]["files_scanned"] == 30_001
