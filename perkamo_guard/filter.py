@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -22,22 +21,28 @@ _UNTIL = lazy_compile(r"\buntil=(\S*)")
 _COMMENT_END = lazy_compile(r"\s*(\*/|-->)\s*$")
 
 
-@dataclass
 class Suppression:
     """One ``perkamo-guard: ignore[...]`` comment."""
 
-    line: int
-    column: int
-    codes: tuple[str, ...]
-    reason: str
-    until: date | None
-    #: True when the comment is alone on its line (it covers the next line).
-    standalone: bool
-    used: set[str] = field(default_factory=set)
-    #: The comment from its marker to the end of the line, for hygiene findings.
-    text: str = ""
-    #: The ``until=`` value as written, kept when it is not a valid date.
-    until_text: str = ""
+    def __init__(self, line: int, column: int, codes: tuple[str, ...], reason: str,
+                 until: date | None, standalone: bool, text: str = "",
+                 until_text: str = "") -> None:
+        self.line = line
+        self.column = column
+        self.codes = codes
+        self.reason = reason
+        self.until = until
+        #: True when the comment is alone on its line (it covers the next line).
+        self.standalone = standalone
+        #: The codes that suppressed a finding of this run.
+        self.used: set[str] = set()
+        #: The comment from its marker to the end of the line, for hygiene findings.
+        self.text = text
+        #: The ``until=`` value as written, kept when it is not a valid date.
+        self.until_text = until_text
+
+    def __repr__(self) -> str:
+        return f"Suppression(line {self.line}, {', '.join(self.codes)})"
 
     def is_expired(self, today: date) -> bool:
         """Tell whether the ``until=`` date has passed or cannot be read."""

@@ -60,7 +60,6 @@ class Classified(NamedTuple):
     is_example_env: bool = False
 
 
-@dataclass
 class SourceFile:
     """A file read into memory, with its kind and zone.
 
@@ -68,14 +67,19 @@ class SourceFile:
     is a character offset into it.
     """
 
-    path: Path
-    display: str
-    kind: Kind
-    zone: Zone
-    text: str
-    is_example_env: bool = False
-    #: Parsed trees and other per-file results, computed at most once.
-    cache: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, path: Path, display: str, kind: Kind, zone: Zone, text: str,
+                 is_example_env: bool = False) -> None:
+        self.path = path
+        self.display = display
+        self.kind = kind
+        self.zone = zone
+        self.text = text
+        self.is_example_env = is_example_env
+        #: Parsed trees and other per-file results, computed at most once.
+        self.cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.display!r}, {self.kind.value}, {self.zone.value})"
 
     @cached_property
     def lines(self) -> LineIndex:

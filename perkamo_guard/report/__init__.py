@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perkamo_guard.catalogue import Rule
 from perkamo_guard.engine import RunResult
@@ -13,8 +13,7 @@ from perkamo_guard.lazy import lazy_compile
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
-@dataclass(frozen=True)
-class ReportInput:
+class ReportInput(NamedTuple):
     """What every reporter gets: the run's result and the rule catalogue."""
 
     result: RunResult
