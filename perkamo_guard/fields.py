@@ -15,8 +15,8 @@ names a yes/no fact, not the secret itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from perkamo_guard.lazy import lazy_compile
 
@@ -81,8 +81,7 @@ FLAG_PREFIXES = frozenset({
 _WORDS = lazy_compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-@dataclass(frozen=True)
-class FieldClass:
+class FieldClass(NamedTuple):
     """Why a field name is flagged: its rule and its category."""
 
     rule: str

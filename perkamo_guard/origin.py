@@ -36,7 +36,8 @@ Decisions where DESIGN.md is silent:
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from perkamo_guard.lazy import lazy_compile
 
@@ -90,8 +91,7 @@ _IPV4_DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdef"}
 _IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
 
 
-@dataclass(frozen=True)
-class OriginVerdict:
+class OriginVerdict(NamedTuple):
     """What is wrong with one allowed-origin entry, and how to fix it."""
 
     rule: str
@@ -101,8 +101,7 @@ class OriginVerdict:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class _Parts:
+class _Parts(NamedTuple):
     """An entry cut along the origin grammar, nothing normalised yet."""
 
     scheme: str | None
@@ -147,7 +146,7 @@ def check_origin(entry: str) -> OriginVerdict | None:
         return None
     # A blank entry has no text to point at, so it is placed at its start.
     offset = len(entry) - len(entry.lstrip()) if text else 0
-    return replace(verdict, offset=offset)
+    return verdict._replace(offset=offset)
 
 
 def is_csp_text(value: str) -> bool:

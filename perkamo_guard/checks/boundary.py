@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.fields import split_words
@@ -61,8 +61,7 @@ _MAX_SHOWN = 60
 STABLE, PREVIEW, STREAM = "stable", "preview", "stream"
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     code: str
     start: int
     end: int

@@ -8,9 +8,9 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
+from typing import NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.envnames import (
@@ -290,8 +290,7 @@ def _in_comment(file: SourceFile, offset: int) -> bool:
 # -- env files -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EnvEntry:
+class EnvEntry(NamedTuple):
     """One ``NAME=value`` line of an env file, with the name's offset."""
 
     name: str

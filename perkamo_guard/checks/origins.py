@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.config import Config
@@ -89,8 +89,7 @@ _ADVICE = {
 }
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     """A string that holds one origin entry (an item) or a list of them."""
 
     value: str

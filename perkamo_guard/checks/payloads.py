@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from perkamo_guard.checks import Context
 from perkamo_guard.fields import FieldTable, field_table
@@ -44,8 +45,7 @@ _REDACTED = lazy_compile(
 _SNIPPET_WORD = lazy_compile(r"[A-Za-z0-9_\-.~+/]{8,}")
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     """One finding to report, before it is placed and masked."""
 
     code: str

@@ -33,8 +33,7 @@ COMPONENT_KINDS = frozenset({"vue", "svelte", "html"})
 Context = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ScriptBlock:
+class ScriptBlock(NamedTuple):
     """The code of one script, and where it starts in its file."""
 
     text: str
@@ -42,8 +41,7 @@ class ScriptBlock:
     dialect: str
 
 
-@dataclass(frozen=True)
-class StringValue:
+class StringValue(NamedTuple):
     """A string literal, or several folded by ``+``, with its cooked value.
 
     ``start`` and ``end`` span the value inside the quotes, from the first
@@ -59,8 +57,7 @@ class StringValue:
     context: Context
 
 
-@dataclass(frozen=True)
-class EnvRead:
+class EnvRead(NamedTuple):
     """A read of one environment variable by name; the span is the name's."""
 
     name: str

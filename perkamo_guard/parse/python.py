@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perkamo_guard.log import get_logger
 from perkamo_guard.model import SourceFile
@@ -13,8 +13,7 @@ from perkamo_guard.model import SourceFile
 logger = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class PyString:
+class PyString(NamedTuple):
     """A string constant, folded over implicit and ``+`` concatenation."""
 
     value: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SourceFile
@@ -38,8 +38,7 @@ _MAX_MERGE = 8
 _SPLITTERS = frozenset({"split", "splitlines"})
 
 
-@dataclass(frozen=True)
-class LabelledString:
+class LabelledString(NamedTuple):
     """A string literal (or a ``+`` fold of several) and the labels above it."""
 
     value: str
@@ -54,8 +53,7 @@ class LabelledString:
     item: bool
 
 
-@dataclass(frozen=True)
-class LabelledStrings:
+class LabelledStrings(NamedTuple):
     """What a walk found, and where the file could not be parsed."""
 
     strings: list[LabelledString]
@@ -170,8 +168,7 @@ class _Walker:
         return LabelledString(value, content, end, step.labels, exact, step.item)
 
 
-@dataclass(frozen=True)
-class _Step:
+class _Step(NamedTuple):
     """A node to visit, with the labels above it and how it is held."""
 
     node: ast.AST

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from perkamo_guard.lazy import lazy_compile
 
@@ -46,8 +47,7 @@ def statuses_where(test: object) -> frozenset[int]:
 # -- conditions ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     """True exactly for ``codes``; ``span`` is the status list or the comparison."""
 
     codes: frozenset[int]
@@ -59,18 +59,15 @@ class Opaque:
     """A condition that says nothing about the status."""
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(NamedTuple):
     operand: Cond
 
 
-@dataclass(frozen=True)
-class All:
+class All(NamedTuple):
     operands: tuple[Cond, ...]
 
 
-@dataclass(frozen=True)
-class Any_:
+class Any_(NamedTuple):
     operands: tuple[Cond, ...]
 
 
@@ -113,16 +110,14 @@ def _first(spans: Iterable[Span | None]) -> Span | None:
 # -- statements ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Delay:
+class Delay(NamedTuple):
     """A wait before the next attempt: ``exp`` (grows), ``flat`` or ``unknown``."""
 
     kind: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Sink:
+class Sink(NamedTuple):
     """A Perkamo call; ``throws`` when the client raises on 4xx and 5xx itself."""
 
     throws: bool = False
@@ -133,43 +128,37 @@ class RaiseStatus:
     """``response.raise_for_status()``: errors leave as an HTTP error."""
 
 
-@dataclass(frozen=True)
-class If:
+class If(NamedTuple):
     cond: Cond
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] = ()
 
 
-@dataclass(frozen=True)
-class Exit:
+class Exit(NamedTuple):
     """``return`` or ``break``: the attempt ends and nothing is retried."""
 
     #: True for a ``return`` (what it returns is the block's result).
     returns: bool = False
 
 
-@dataclass(frozen=True)
-class Throw:
+class Throw(NamedTuple):
     """``raise``/``throw``; ``abort`` marks an error that stops retrying."""
 
     exc: str = ""
     abort: bool = False
 
 
-@dataclass(frozen=True)
-class Retry:
+class Retry(NamedTuple):
     """``continue`` in a retry loop, or a recursive call: the next attempt."""
 
     span: Span
 
 
-@dataclass(frozen=True)
-class Wait:
+class Wait(NamedTuple):
     delay: Delay
 
 
-@dataclass(frozen=True)
-class Handler:
+class Handler(NamedTuple):
     """An ``except``/``catch`` clause; ``types`` None catches everything."""
 
     types: tuple[str, ...] | None
@@ -177,8 +166,7 @@ class Handler:
     body: tuple[Stmt, ...]
 
 
-@dataclass(frozen=True)
-class Try:
+class Try(NamedTuple):
     body: tuple[Stmt, ...]
     handlers: tuple[Handler, ...] = ()
     orelse: tuple[Stmt, ...] = ()
@@ -205,8 +193,7 @@ def catches(types: tuple[str, ...] | None, exc: str) -> bool:
 # -- running a block ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Path:
+class Path(NamedTuple):
     """How one status got where it is: the deciding condition, the waits on the way."""
 
     via: Span | None = None
@@ -269,7 +256,7 @@ class Flow:
         if isinstance(stmt, Wait):
             if not self.outcome.calls:
                 self._before.append(stmt.delay)
-            return {c: replace(p, delays=p.delays + (stmt.delay,))
+            return {c: p._replace(delays=p.delays + (stmt.delay,))
                     for c, p in alive.items()}
         if isinstance(stmt, Try):
             return self._try(stmt, alive)
@@ -288,7 +275,7 @@ class Flow:
 
     def _throw(self, state: State, exc: str) -> None:
         for code, path in state.items():
-            self._thrown.setdefault(code, replace(path, exc=path.exc or exc))
+            self._thrown.setdefault(code, path._replace(exc=path.exc or exc))
 
     def _branch(self, stmt: If, alive: State) -> State:
         true, false = truth(stmt.cond)
@@ -304,7 +291,7 @@ class Flow:
             caught = {c: p for c, p in inner.items() if catches(handler.types, p.exc)}
             for code in caught:
                 del inner[code]
-            routed = {c: p if p.via else replace(p, via=handler.span)
+            routed = {c: p if p.via else p._replace(via=handler.span)
                       for c, p in caught.items()}
             after = {**self._block(handler.body, routed), **after}
         self._throw(inner, "")
@@ -312,15 +299,14 @@ class Flow:
 
 
 def _routed(alive: State, routes: Routes) -> State:
-    return {c: p if routes[c] is None else replace(p, via=routes[c])
+    return {c: p if routes[c] is None else p._replace(via=routes[c])
             for c, p in alive.items() if c in routes}
 
 
 # -- judging the outcome --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A finding to report: its code, span and message."""
 
     code: str
@@ -328,8 +314,7 @@ class Hit:
     message: str
 
 
-@dataclass(frozen=True)
-class Retried:
+class Retried(NamedTuple):
     """One status that reaches another attempt, and how."""
 
     code: int

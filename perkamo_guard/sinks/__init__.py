@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from perkamo_guard.config import Config, EventSink
 from perkamo_guard.lazy import lazy_compile
@@ -38,8 +39,7 @@ ANY_ROUTE = "*"
 # -- the payload tree ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PEntry:
+class PEntry(NamedTuple):
     """One field of a payload dict: its key (``""`` when computed) and value."""
 
     key: str
@@ -48,22 +48,19 @@ class PEntry:
     value: PNode
 
 
-@dataclass(frozen=True)
-class PDict:
+class PDict(NamedTuple):
     """A dict or object, possibly merged from several places in the code."""
 
     entries: tuple[PEntry, ...] = ()
 
 
-@dataclass(frozen=True)
-class PList:
+class PList(NamedTuple):
     """A list, tuple or array; also every dict argument of a configured sink."""
 
     items: tuple[PNode, ...] = ()
 
 
-@dataclass(frozen=True)
-class PStr:
+class PStr(NamedTuple):
     """A string literal; ``start``/``end`` span its text inside the quotes."""
 
     value: str
@@ -71,8 +68,7 @@ class PStr:
     end: int
 
 
-@dataclass(frozen=True)
-class PTemplate:
+class PTemplate(NamedTuple):
     """An f-string, template literal or concatenation with run-time parts.
 
     ``pieces`` holds the literal text in order, None for each run-time part.
@@ -83,8 +79,7 @@ class PTemplate:
     end: int
 
 
-@dataclass(frozen=True)
-class PConst:
+class PConst(NamedTuple):
     """A number, boolean or null/None literal."""
 
     value: bool | int | float | None
@@ -92,8 +87,7 @@ class PConst:
     end: int
 
 
-@dataclass(frozen=True)
-class POther:
+class POther(NamedTuple):
     """Anything we do not follow: a parameter, a call, an attribute."""
 
     start: int
@@ -188,8 +182,7 @@ def configured_sink(callee: str, sinks: Sequence[EventSink]) -> EventSink | None
 # -- URLs --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UrlPiece:
+class UrlPiece(NamedTuple):
     """One piece of a URL: literal text, or a part only known at run time."""
 
     #: The literal text; None for a run-time part.
@@ -201,8 +194,7 @@ class UrlPiece:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class UrlMatch:
+class UrlMatch(NamedTuple):
     """What a URL tells: its Perkamo route, and which literal holds it."""
 
     route: str

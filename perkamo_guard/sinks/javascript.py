@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perkamo_guard.config import Config, EventSink
 from perkamo_guard.lazy import lazy_compile
@@ -93,8 +92,7 @@ def find_sinks(file: SourceFile, config: Config) -> list[SinkCall]:
     return sinks
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
     """Something a scope does to a name: bind it, or change what it holds."""
 
     kind: str
@@ -103,8 +101,7 @@ class _Event:
     path: tuple[Node, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(NamedTuple):
     """What a call says about its request, before the URL is read."""
 
     url: Node | None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from perkamo_guard.sinks import PDict, PEntry, PList, PNode
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """A key of a path such as ``payload["a"]["b"]``: its text and span."""
 
     text: str
@@ -112,7 +111,7 @@ def append(current: PNode | None, path: tuple[Key, ...], value: PNode,
 
 
 def replace_value(entry: PEntry, value: PNode) -> PEntry:
-    return replace(entry, value=value)
+    return entry._replace(value=value)
 
 
 def _find(node: PDict, key: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from perkamo_guard.config import Config, EventSink
 from perkamo_guard.model import SourceFile
@@ -83,8 +83,7 @@ def _last_name(func: ast.expr, imports: dict[str, str]) -> str:
 _RawKey = tuple[str, ast.expr]
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
     """Something a scope does to a name: bind it, or change what it holds."""
 
     kind: str
