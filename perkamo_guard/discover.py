@@ -188,16 +188,19 @@ def _walk(top: str, cwd: str, excluder: Excluder,
             logger.info("skipping virtual environment %s", directory)
             continue
         for entry in entries:
-            if entry.is_symlink():
-                logger.info("not following symlink %s", entry.path)
+            # NOTE: files first (most entries are), then folders; neither
+            # test follows a link, so a symlink is neither.
+            if entry.is_file(follow_symlinks=False):
+                if folders is None and excluder.is_excluded(entry.path):
+                    continue
+                name = entry.name
+                yield entry.path, prefix + (name if name.isascii() else _shown_name(name))
             elif entry.is_dir(follow_symlinks=False):
                 if (entry.name not in folders if folders is not None
                         else not excluder.is_excluded(entry.path, is_dir=True)):
                     stack.append((entry.path, prefix + _shown_name(entry.name) + "/"))
-            elif entry.is_file(follow_symlinks=False):
-                if folders is None and excluder.is_excluded(entry.path):
-                    continue
-                yield entry.path, prefix + _shown_name(entry.name)
+            elif entry.is_symlink():
+                logger.info("not following symlink %s", entry.path)
 
 
 def _shown_name(name: str) -> str:

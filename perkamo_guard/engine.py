@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
@@ -149,7 +151,10 @@ class Scanner:
     def scan(self, paths: list[str], progress: Progress | None = None) -> RunResult:
         """Scan every file below ``paths``; ``progress`` shows how far it got."""
         result = RunResult()
+        ahead = self._compile_ahead(paths)
         found = discover(paths, self.config, errors=result.errors)
+        if ahead is not None:
+            ahead.join()  # before any fork: a forked process gets no threads
         self.context.paths = tuple(paths)
         result.scanned = [item.display for item in found]
         with progress(len(found)) if progress else nullcontext(None) as step:
@@ -161,6 +166,19 @@ class Scanner:
         result.errors = sorted({FileError(e.path, mask_keys(e.message)) for e in result.errors},
                                key=lambda e: (e.path, e.message))
         return result
+
+    def _compile_ahead(self, paths: list[str]) -> threading.Thread | None:
+        """Start Hyperscan's compile in a thread when a folder is to be walked.
+
+        NOTE: the compile (about 5 ms) lets go of the GIL, so it runs beside
+        discovery (about 20 ms for 5,000 files) on the second core. A folder
+        usually holds many files; a list of files, as a hook passes, does not.
+        """
+        if not self.triggers or not any(os.path.isdir(path) for path in paths):
+            return None
+        thread = threading.Thread(target=self.prefilter.upgrade, daemon=True)
+        thread.start()
+        return thread
 
     def _scan(self, found: list[Discovered], result: RunResult, ticker: Ticker) -> None:
         jobs = self.jobs if len(found) >= parallel.MIN_FILES else 1
