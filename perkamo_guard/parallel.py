@@ -174,7 +174,7 @@ class _Named:
         import select  # NOTE: only runs that fork get here
 
         while self._pipes:
-            ready = select.select(self._pipes, [], [])[0] if wait else self._pipes
+            ready = select.select(self._pipes, [], [])[0] if wait else list(self._pipes)
             for pipe in ready:
                 try:
                     # NOTE: each index is one 4-byte write, which a pipe
@@ -187,7 +187,8 @@ class _Named:
                     os.close(pipe)
                     continue
                 for index in array("I", data[: len(data) - len(data) % 4]):
-                    if self._early is not None and self._early(index, self._found[index]):
+                    if (self._early is not None and index < len(self._found)
+                            and self._early(index, self._found[index])):
                         result.done.add(index)
             if not wait:
                 return
