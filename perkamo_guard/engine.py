@@ -340,14 +340,16 @@ class Scanner:
     def _binary_keys(self, classified: Classified, raw: bytes, result: RunResult) -> None:
         """Look for keys in a binary file's bytes: a NUL byte must not hide a key,
         nor UTF-16 without a byte-order mark."""
-        text = _binary_text(raw)
-        if self.triggers and text is None:
-            return
+        texts = _binary_texts(raw)
+        if not texts:
+            if self.triggers:
+                return
+            texts = [raw.decode("latin-1")]
         keys = [f for f in self.families if f.name == "keys"]
-        text = text or raw.decode("latin-1")
-        file = SourceFile(classified.path, classified.display, Kind.TEXT, classified.zone,
-                          text, classified.is_example_env)
-        self._check(file, keys, result)
+        for text in texts:
+            file = SourceFile(classified.path, classified.display, Kind.TEXT, classified.zone,
+                              text, classified.is_example_env)
+            self._check(file, keys, result)
 
     def _binary(self, classified: Classified, reason: str, result: RunResult) -> None:
         if classified.kind is Kind.TEXT:
@@ -449,18 +451,25 @@ def _holds_key_prefix(raw: bytes) -> bool:
     return _KEY_PREFIX_MENTION.occurs(raw)
 
 
-def _binary_text(raw: bytes) -> str | None:
-    """The text of a binary file in which a key prefix occurs: its bytes one
-    character each, or UTF-16 where the prefix is written so; else None."""
+def _binary_texts(raw: bytes) -> list[str]:
+    """The texts of a binary file in which a key prefix occurs: its bytes
+    one character each where the prefix is written so, and its two-byte
+    characters of each alignment where it is written in UTF-16.
+
+    NOTE: little-endian characters from an even offset read as big-endian
+    ones from an odd offset, and the other way round: two decodings cover
+    both byte orders, and a file may hold keys of several kinds.
+    """
+    texts = []
     if _KEY_PREFIX.search(raw) is not None:
-        return raw.decode("latin-1")
-    match = _KEY_PREFIX_UTF16.search(raw)
-    if match is None:
-        return None
-    # NOTE: a file of two-byte characters puts the "s" on an even offset when
-    # the low byte comes first (little-endian), on an odd one otherwise.
-    letter = raw.index(b"s\x00k", match.start())
-    return raw.decode("utf-16-le" if letter % 2 == 0 else "utf-16-be", errors="replace")
+        texts.append(raw.decode("latin-1"))
+    if _KEY_PREFIX_UTF16.search(raw) is not None:
+        for start in (0, 1):
+            end = len(raw) - (len(raw) - start) % 2
+            text = raw[start:end].decode("utf-16-le", errors="replace")
+            if "sk_live_" in text or "sk_test_" in text:
+                texts.append(text)
+    return texts
 
 
 #: One pass over a binary file's bytes (its literal prefix makes it fast).

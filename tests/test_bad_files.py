@@ -145,3 +145,22 @@ def test_utf16_without_a_byte_order_mark_does_not_hide_a_key(tmp_path: Path, cod
     result = scan(tmp_path)
     assert {(f.path, f.line, f.column, f.rule) for f in result.findings} == {
         ("server/settings.py", 2, 8, "PG103"), ("server/notes.txt", 2, 8, "PG103")}
+
+
+def test_every_key_of_a_binary_file_is_found_whatever_its_encoding_and_offset(
+        tmp_path: Path) -> None:
+    # Found by a newcomer: one decoding was chosen for the whole file, from
+    # where the first key started; an odd offset read little-endian keys
+    # backwards, and an ASCII key hid a two-byte one.
+    other = LIVE[:-4] + "Zz99"
+    write_tree(tmp_path, {
+        "odd.dat": b"\x00\x01\x07" + LIVE.encode("utf-16-le") + b"\x00\x00",
+        "mixed.dat": b"\x00\x01junk " + LIVE.encode() + b" \x00\x02" + other.encode("utf-16-le"),
+        "both.dat": b"\x00\x01" + LIVE.encode("utf-16-le") + b"\x07" + other.encode("utf-16-le"),
+        "big.dat": b"\x00\x01\x02" + LIVE.encode("utf-16-be") + b"\x00",
+    })
+    findings = scan(tmp_path).findings
+    counts = {name: sum(1 for f in findings if f.path == name)
+              for name in ("odd.dat", "mixed.dat", "both.dat", "big.dat")}
+    assert counts == {"odd.dat": 1, "mixed.dat": 2, "both.dat": 2, "big.dat": 1}
+    assert {f.rule for f in findings} == {"PG103"}
