@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from perkamo_guard.keys import find_encoded_keys, find_keys, is_placeholder, mask, mask_keys
+from tests.conftest import scan, write_tree
 
 # Invented keys: random-looking bodies that must read as real keys.
 LIVE = "sk_live_" + "9Qv2Lr7Tx4Pz8Wm3Nb6Kc1Hd"
@@ -92,3 +95,26 @@ def test_env_files_are_parsed_without_loading_the_rest_of_python_dotenv() -> Non
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "['A', 'B'] False False"
+
+
+ENV_KEY = "sk_live_" + "Qq7Ww1Ee2Rr3Tt4Yy5Uu6Ii8"
+
+
+@pytest.mark.parametrize(("text", "position"), [
+    (f"{ENV_KEY}\n", (1, 1)),  # a bare line: the parser reads a name, no value
+    (f"A=1 # old: {ENV_KEY}\n", (1, 12)),  # a trailing comment
+    (f'A="""\n{ENV_KEY}\n"""\n', (2, 1)),  # a quoted block the parser cannot read
+    (f"# {ENV_KEY}\n", (1, 3)),
+], ids=["bare-line", "trailing-comment", "quoted-block", "comment-line"])
+def test_a_live_key_anywhere_in_a_committed_env_file_is_reported(
+        tmp_path: Path, text: str, position: tuple[int, int]) -> None:
+    # Found by a newcomer: a line the parser read as a variable was taken as
+    # searched, so a key in its name or comment went unreported.
+    write_tree(tmp_path, {".env": text})
+    assert [(f.rule, f.line, f.column) for f in scan(tmp_path).findings] == [
+        ("PG104", *position)]
+
+
+def test_an_exported_variable_is_reported_at_its_name(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".env": f"# keys\nexport xp={ENV_KEY}\n"})
+    assert [(f.rule, f.line, f.column) for f in scan(tmp_path).findings] == [("PG104", 2, 8)]

@@ -299,6 +299,10 @@ class EnvEntry(NamedTuple):
     line_end: int
 
 
+#: The ``export`` a line may start with, before its variable's name.
+_EXPORT = lazy_compile(r"\s*export\s+")
+
+
 def env_entries(file: SourceFile) -> Iterator[EnvEntry]:
     """Parse an env file with python-dotenv's parser, keeping name offsets."""
     for binding in dotenv_parser().parse_stream(io.StringIO(file.text)):
@@ -308,7 +312,8 @@ def env_entries(file: SourceFile) -> Iterator[EnvEntry]:
         if line > len(file.lines.starts):
             continue
         line_start, _ = file.lines.line_span(line)
-        column = binding.original.string.find(binding.key)
+        exported = _EXPORT.match(binding.original.string)
+        column = binding.original.string.find(binding.key, exported.end() if exported else 0)
         start = line_start + max(column, 0)
         yield EnvEntry(binding.key, binding.value or "", start,
                        line_start + len(binding.original.string))
@@ -316,9 +321,9 @@ def env_entries(file: SourceFile) -> Iterator[EnvEntry]:
 
 def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
     committed = file.is_example_env or ctx.is_committed(file.path)
+    #: The lines whose live key was reported at its variable's name.
     covered: list[tuple[int, int]] = []
     for entry in env_entries(file):
-        covered.append((entry.name_start, entry.line_end))
         keys = list(find_keys(entry.value))
         end = entry.name_start + len(entry.name)
         # NOTE: a public variable holding even a placeholder key teaches the
@@ -329,9 +334,13 @@ def _check_env(file: SourceFile, ctx: Context) -> Iterator[Finding]:
                               _public_name_message(entry.name), [k.text for k in keys])
         live = [k for k in keys if k.live]
         if live and committed:
+            covered.append((entry.name_start, entry.line_end))
             yield ctx.finding(file, "PG104", entry.name_start, end,
                               _env_message(file, live[0]), [k.text for k in keys])
     if committed:
+        # NOTE: a key the parser did not read as a value (a bare line, a
+        # trailing comment, a line of a quoted block it could not read) is
+        # still a key in a committed file.
         for key in find_keys(file.text):
             if key.live and not any(a <= key.start < b for a, b in covered):
                 yield ctx.finding(file, "PG104", key.start, key.end,
