@@ -93,7 +93,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             return own, _read_toml(own)
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file() and _mentions_us(pyproject):
-            table = _read_toml(pyproject).get("tool", {}).get("perkamo-guard")
+            table = _our_table(_read_toml(pyproject), pyproject)
             if table is not None:
                 return pyproject, table
         if (directory / ".git").exists():
@@ -109,7 +109,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
             raise ConfigError(f"configuration file not found: {explicit}")
         data = _read_toml(explicit)
         if explicit.name == "pyproject.toml":
-            data = data.get("tool", {}).get("perkamo-guard", {})
+            data = _our_table(data, explicit) or {}
         found: tuple[Path, dict[str, Any]] | None = (explicit.resolve(), data)
     else:
         found = find_config(start)
@@ -148,6 +148,15 @@ def parse_config(data: dict[str, Any], root: Path, source: Path | None = None) -
             raise ConfigError(f"{where}: max-file-size must be a positive integer")
         values["max_file_size"] = data["max-file-size"]
     return Config(root=root, source=source, **values)
+
+
+def _our_table(data: dict[str, Any], pyproject: Path) -> dict[str, Any] | None:
+    """The ``[tool.perkamo-guard]`` table of a pyproject.toml, if it has one."""
+    tool = data.get("tool")
+    table = tool.get("perkamo-guard") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: tool.perkamo-guard must be a table")
+    return table
 
 
 def _mentions_us(pyproject: Path) -> bool:

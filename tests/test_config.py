@@ -71,3 +71,17 @@ def test_configuration_is_looked_for_no_further_than_the_repository_root(
     (inner / ".git").write_text("gitdir: ../../.git/modules/sdk\n")  # a submodule
     assert find_config(inner / "src") is None
     assert find_config(tmp_path / "vendor") == (tmp_path / "pyproject.toml", {"ignore": ["PG1"]})
+
+
+@pytest.mark.parametrize("text", ['[tool]\nperkamo-guard = 3\n', 'tool = "perkamo-guard"\n'])
+def test_a_pyproject_of_another_shape_is_a_configuration_error_or_none(
+        tmp_path: Path, text: str) -> None:
+    from perkamo_guard.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text)
+    if text.startswith("[tool]"):
+        with pytest.raises(ConfigError, match="tool.perkamo-guard must be a table"):
+            find_config(tmp_path)
+    else:
+        assert find_config(tmp_path) is None
