@@ -292,3 +292,18 @@ def test_mention_folds_agree_before_and_after_upgrade() -> None:
     assert mention._database is not None
     assert [mention.occurs(s) for s in samples] == plain == [True, False, False, True, True,
                                                                False]
+
+
+def test_the_host_with_a_kelvin_sign_wakes_the_families_that_read_it(tmp_path: Path) -> None:
+    # Found by a newcomer: browsers and the checks read "api.per\u212aamo.com"
+    # as the Perkamo host; the first pass folded ASCII letters only.
+    from tests.conftest import scan, write_tree
+
+    host = "api.per\u212aamo.com"
+    write_tree(tmp_path, {
+        "public/app.js": f'fetch("https://{host}/v1/rewards/redeem", {{method: "POST"}});\n',
+        "srv/ev.py": f'import requests\nrequests.post("https://{host}/v1/events", '
+                     'json={"password": pw})\n',
+    })
+    assert {(f.path, f.rule) for f in scan(tmp_path).findings} >= {
+        ("public/app.js", "PG401"), ("srv/ev.py", "PG301")}

@@ -215,6 +215,11 @@ ROUTE_JOINT_TRIGGERS = (
      tuple(start + word for start in (b"/", *_PIECE_START) for word in _ROUTE_WORDS)),
 )
 
+#: The Perkamo host in any letter case, also with the Kelvin sign for its
+#: "k": browsers and str.lower() read "api.per\u212aamo.com" as the host, and
+#: so do the checks (the first pass folds ASCII letters only).
+_HOST_TRIGGERS = (b"api.perkamo.com", "api.per\u212aamo.com".encode())
+
 #: Every rule family, by module name.
 FAMILIES = (
     Family(
@@ -224,7 +229,7 @@ FAMILIES = (
         triggers=(b"/v1/client", b"/v1/profile", b"\\/v1\\/client", b"\\/v1\\/profile",
                   b"treamToken", b"tream_token", b"TREAM_TOKEN", b"tream-token",
                   b"treamtoken"),
-        caseless_triggers=(b"api.perkamo.com",),
+        caseless_triggers=_HOST_TRIGGERS,
     ),
     Family(
         name="keys",
@@ -250,7 +255,7 @@ FAMILIES = (
         # "/v1" ("https://api.perkamo.com/v1" + "/events").
         triggers=ROUTE_TRIGGERS,
         # The sink reader takes the host in any letter case.
-        caseless_triggers=(b"api.perkamo.com",),
+        caseless_triggers=_HOST_TRIGGERS,
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
@@ -261,7 +266,7 @@ FAMILIES = (
         # NOTE: a retry needs a Perkamo call: a route (ROUTE_TRIGGERS), or
         # the host with a path that a shared helper takes as a parameter.
         triggers=ROUTE_TRIGGERS,
-        caseless_triggers=(b"api.perkamo.com",),
+        caseless_triggers=_HOST_TRIGGERS,
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_sink_triggers,
     ),
@@ -273,7 +278,7 @@ FAMILIES = (
         # Perkamo call (ROUTE_TRIGGERS); key names hold "PERKAMO".
         triggers=ROUTE_TRIGGERS,
         # The routes of a file that names Perkamo in any letter case count.
-        caseless_triggers=(b"perkamo",),
+        caseless_triggers=(b"perkamo", "per\u212aamo".encode()),
         joint_triggers=ROUTE_JOINT_TRIGGERS,
         config_triggers=_key_scope_triggers,
         deferred=True,
