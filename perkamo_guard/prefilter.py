@@ -95,8 +95,7 @@ class Prefilter:
         when none of the texts occurs."""
         engine = self._engine or self._upgrade(len(data))
         if engine is not None:
-            found = engine.hits(data)
-            return found if not found.isdisjoint(self.leads) else frozenset()
+            return engine.hits(data)
         seen = {text for text in self._searched(data) if text in data}
         folded = self._caseless_in(data)
         if not seen and not folded:
@@ -261,15 +260,6 @@ class Mention:
         self._database: Any = None
         self._module: Any = None
         self._scratch: Any = None
-        _MENTIONS.append(self)
-
-    @staticmethod
-    def upgrade_all() -> None:
-        """Load Hyperscan for every Mention now: a run of many files will need it."""
-        for mention in _MENTIONS:
-            if mention._budget is not None:
-                mention._budget = None
-                mention._load()
 
     def occurs(self, data: bytes) -> bool:
         if self._database is None and self._budget is not None:
@@ -312,9 +302,6 @@ class Mention:
             return
         self._module, self._database = hyperscan, database
 
-
-#: Every Mention made, for upgrade_all.
-_MENTIONS: list[Mention] = []
 
 
 def _spellings(word: bytes, folds: Mapping[int, bytes]) -> list[bytes]:

@@ -285,13 +285,13 @@ def test_mention_folds_agree_before_and_after_upgrade() -> None:
 
     samples = [b"PER\xe2\x84\xaaAMO", b"per kamo", b"\xe2\x84\xaa perkam", b"PerKamo",
                b"browser\xc5\xbfdk", b"\xc5\xbf"]
-    mention = Mention([b"perkamo", b"browsersdk"], upgrade_after=10**12,
-                      folds={ord("k"): "\u212a".encode(), ord("s"): "\u017f".encode()})
+    folds = {ord("k"): "\u212a".encode(), ord("s"): "\u017f".encode()}
+    mention = Mention([b"perkamo", b"browsersdk"], upgrade_after=10**12, folds=folds)
     plain = [mention.occurs(s) for s in samples]
-    Mention.upgrade_all()
+    mention = Mention([b"perkamo", b"browsersdk"], upgrade_after=0, folds=folds)
+    fast = [mention.occurs(s) for s in samples]
     assert mention._database is not None
-    assert [mention.occurs(s) for s in samples] == plain == [True, False, False, True, True,
-                                                               False]
+    assert fast == plain == [True, False, False, True, True, False]
 
 
 def test_the_host_with_a_kelvin_sign_wakes_the_families_that_read_it(tmp_path: Path) -> None:
