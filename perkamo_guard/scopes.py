@@ -27,6 +27,7 @@ from perkamo_guard.config import ConfigError
 from perkamo_guard.discover import display_path
 from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import Finding
+from perkamo_guard.sinks import PERKAMO_HOST_PATTERN
 
 #: The scope each endpoint needs, by route, with its method (DESIGN).
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -56,7 +57,7 @@ _TEST_FILE = lazy_compile(r"^(?:test_.*\.py|.*_test\.py|conftest\.py"
                         r"|.*\.(?:test|spec)\.[cm]?[jt]sx?)$")
 #: A Perkamo route in a literal; the host before it is optional.
 ROUTE = lazy_compile(
-    r"(?P<host>(?:https?:)?//api\.perkamo\.com(?::\d+)?)?"
+    r"(?P<host>(?:https?:)?//" + PERKAMO_HOST_PATTERN + r"(?::\d+)?)?"
     r"/v1/(?P<route>events:batch|events|identify|program|usage|rewards/redeem"
     r"|profile/|admin/config/)(?![\w-])", re.IGNORECASE)
 #: A variable that names a Perkamo server key: PERKAMO_SECRET_KEY, PERKAMO_JOBS_KEY.

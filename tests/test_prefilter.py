@@ -307,3 +307,14 @@ def test_the_host_with_a_kelvin_sign_wakes_the_families_that_read_it(tmp_path: P
     })
     assert {(f.path, f.rule) for f in scan(tmp_path).findings} >= {
         ("public/app.js", "PG401"), ("srv/ev.py", "PG301")}
+
+
+@pytest.mark.parametrize("host", ["ap\u0130.perkamo.com", "ap\u0131.perkamo.com"])
+def test_a_host_spelled_with_another_unicode_fold_is_not_the_perkamo_host(
+        tmp_path: Path, host: str) -> None:
+    # "i" folds to these under Unicode case rules, but IDNA reads them as
+    # other hosts; the checks agreed with the first pass only on the Kelvin sign.
+    from tests.conftest import scan, write_tree
+
+    write_tree(tmp_path, {"public/app.js": f'fetch("https://{host}/v1/client/profile");\n'})
+    assert scan(tmp_path).findings == []

@@ -30,12 +30,12 @@ from perkamo_guard.fields import split_words
 from perkamo_guard.lazy import lazy_compile
 from perkamo_guard.model import SCRIPT_KINDS, Finding, Kind, SourceFile, Zone
 from perkamo_guard.parse.literals import literal_spans
-from perkamo_guard.sinks import ANY_ROUTE, SinkCall, find_sinks
+from perkamo_guard.sinks import ANY_ROUTE, PERKAMO_HOST_PATTERN, SinkCall, find_sinks
 
 #: A URL of the Perkamo API host, with the path as written after it.
 #: Slashes may be JSON-escaped ("https:\/\/api.perkamo.com\/v1\/events"), as
 #: bundlers write URLs inside JSON strings.
-_HOST_URL = (r"(?:(?:https?|wss?):)?(?:\\?/){2}api\.perkamo\.com(?::\d+)?(?![\w.-])"
+_HOST_URL = (r"(?:(?:https?|wss?):)?(?:\\?/){2}" + PERKAMO_HOST_PATTERN + r"(?::\d+)?(?![\w.-])"
              r"(?P<path>(?:[^\s\"'`<>\\]|\\/)*)")
 _HOST = lazy_compile(_HOST_URL, re.IGNORECASE)
 _QUOTED_HOST = lazy_compile(r"(?<=[\"'`])" + _HOST_URL, re.IGNORECASE)

@@ -31,6 +31,10 @@ from perkamo_guard.model import SCRIPT_KINDS, Kind, SourceFile
 
 #: The Perkamo API host; a URL naming another host is not a Perkamo call.
 PERKAMO_HOST = "api.perkamo.com"
+#: The host in a regular expression: ASCII letters in any case, and the
+#: Kelvin sign for its k (browsers and str.lower() read it as k), but no
+#: other Unicode case fold: "apı.perkamo.com" is another host.
+PERKAMO_HOST_PATTERN = r"(?ai:api\.per(?:k|\u212a)amo\.com)"
 #: Routes that take event payloads (DESIGN: events:write).
 EVENT_ROUTES = frozenset({"/v1/events", "/v1/events:batch", "/v1/identify"})
 #: The route of a call to the Perkamo host whose path is computed at run time.
