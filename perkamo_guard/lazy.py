@@ -31,10 +31,6 @@ class LazyPattern(Generic[AnyStr]):
             self._compiled = re.compile(self._source, self._flags)
         return self._compiled
 
-    @property
-    def pattern(self) -> AnyStr:
-        return self._source
-
     def search(self, string: AnyStr, pos: int = 0,
                endpos: int = sys.maxsize) -> re.Match[AnyStr] | None:
         return self.compiled.search(string, pos, endpos)
@@ -60,10 +56,6 @@ class LazyPattern(Generic[AnyStr]):
     def sub(self, repl: AnyStr | Callable[[re.Match[AnyStr]], AnyStr], string: AnyStr,
             count: int = 0) -> AnyStr:
         return self.compiled.sub(repl, string, count)
-
-    def subn(self, repl: AnyStr | Callable[[re.Match[AnyStr]], AnyStr], string: AnyStr,
-             count: int = 0) -> tuple[AnyStr, int]:
-        return self.compiled.subn(repl, string, count)
 
 
 def lazy_compile(source: AnyStr, flags: int = 0) -> LazyPattern[AnyStr]:

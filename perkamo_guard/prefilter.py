@@ -105,16 +105,15 @@ class Prefilter:
             if text in seen or (seen.issuperset(self._held[text]) and text in data)
         ).union(folded, (text for text in self.companions if text in data))
 
-    def probe(self, data: bytes) -> tuple[frozenset[bytes], frozenset[Mention]]:
-        """``hits`` of ``data``, and which of the probes occur in it; both
-        empty when none of the texts occurs."""
+    def probe(self, data: bytes) -> tuple[frozenset[bytes], frozenset[Mention] | None]:
+        """``hits`` of ``data``, and which of the probes occur in it (both
+        empty when none of the texts occurs); None for the probes before
+        Hyperscan, which would search for them apart: a gate that needs
+        one then searches itself, only where it is asked."""
         engine = self._engine or self._upgrade(len(data))
         if engine is not None:
             return engine.probe(data)
-        found = self.hits(data)
-        if not found:
-            return found, frozenset()
-        return found, frozenset(mention for mention in self.probes if mention.occurs(data))
+        return self.hits(data), None
 
     def _caseless_in(self, data: bytes) -> frozenset[bytes]:
         """The caseless texts that occur in ``data``, in any letter case."""
@@ -301,7 +300,6 @@ class Mention:
                          exc_info=True)
             return
         self._module, self._database = hyperscan, database
-
 
 
 def _spellings(word: bytes, folds: Mapping[int, bytes]) -> list[bytes]:
